@@ -1,0 +1,249 @@
+//! The So3krates network: embedding, layers and energy head (spec §4–§6).
+
+use burn::module::{Module, Param};
+use burn::prelude::*;
+use burn::tensor::IndexingUpdateOp;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+use crate::blocks::{FeatureBlock, Filter, GeometricBlock, InteractionBlock, SphcAlgebra};
+use crate::config::ModelConfig;
+use crate::dense::{normal, FeatureNorm, TwoLayerMlp};
+use crate::graph::GraphTensors;
+use crate::radial::{cosine_cutoff_tensor, radial_basis_tensor, radial_centres, radial_width};
+use crate::spherical::spherical_harmonics_tensor;
+use crate::tensors::{float_tensor, zeros};
+
+/// Rows of the element embedding table; row z embeds atomic number z.
+pub const EMBEDDING_ROWS: usize = 100;
+
+/// Pair quantities shared by all layers, computed once per forward pass.
+#[derive(Clone, Debug)]
+pub struct PairGeometry<B: Backend> {
+    /// (P_u, K) radial basis of the unordered pairs.
+    pub radial_basis: Tensor<B, 2>,
+    /// (P, 1) cosine cutoff φ(d_ij) of the directed pairs.
+    pub cutoff: Tensor<B, 2>,
+    /// (P, m_tot) spherical harmonics Y(u_ij) of the directed pairs.
+    pub harmonics: Tensor<B, 2>,
+}
+
+/// One So3krates layer with its own weights (spec §5).
+#[derive(Module, Debug)]
+pub struct So3kratesLayer<B: Backend> {
+    pub feature_filter: Filter<B>,
+    pub geometric_filter: Filter<B>,
+    pub feature_block: FeatureBlock<B>,
+    pub geometric_block: GeometricBlock<B>,
+    pub interaction: InteractionBlock<B>,
+    /// Layer norm of x before both blocks (when `layer_norm` is on).
+    pub input_norm: Option<FeatureNorm<B>>,
+    /// Layer norm of x′ before the interaction block (when `layer_norm` is on).
+    pub interaction_norm: Option<FeatureNorm<B>>,
+}
+
+impl<B: Backend> So3kratesLayer<B> {
+    fn new(config: &ModelConfig, rng: &mut StdRng, device: &B::Device) -> Self {
+        let (f, k, n_l) = (config.features, config.radial_functions, config.degrees.len());
+        Self {
+            feature_filter: Filter::new(k, n_l, f, rng, device),
+            geometric_filter: Filter::new(k, n_l, f, rng, device),
+            feature_block: FeatureBlock::new(f, config.heads, rng, device),
+            geometric_block: GeometricBlock::new(f, n_l, rng, device),
+            interaction: InteractionBlock::new(f, n_l, rng, device),
+            input_norm: config.layer_norm.then(|| FeatureNorm::new(f, device)),
+            interaction_norm: config.layer_norm.then(|| FeatureNorm::new(f, device)),
+        }
+    }
+
+    /// # Shapes
+    /// - `features`: (N, F), `sphc`: (N, m_tot)
+    /// - returns: updated ((N, F), (N, m_tot))
+    fn forward(
+        &self,
+        features: Tensor<B, 2>,
+        sphc: Tensor<B, 2>,
+        geometry: Option<&PairGeometry<B>>,
+        graph: &GraphTensors<B>,
+        algebra: &SphcAlgebra<B>,
+    ) -> (Tensor<B, 2>, Tensor<B, 2>) {
+        let block_input = match &self.input_norm {
+            Some(norm) => norm.forward(features.clone()),
+            None => features.clone(),
+        };
+
+        let (features, sphc) = if let Some(geometry) = geometry {
+            let sphc_difference = sphc.clone().select(0, graph.pair_neighbours.clone())
+                - sphc.clone().select(0, graph.pair_centres.clone());
+            let sphc_distance = algebra.invariants(sphc_difference); // (P_u, n_l)
+
+            let feature_filter =
+                self.feature_filter.forward(geometry.radial_basis.clone(), sphc_distance.clone());
+            let feature_update = self.feature_block.forward(
+                block_input.clone(),
+                feature_filter,
+                geometry.cutoff.clone(),
+                graph,
+            );
+
+            let geometric_filter =
+                self.geometric_filter.forward(geometry.radial_basis.clone(), sphc_distance);
+            let sphc_update = self.geometric_block.forward(
+                block_input,
+                geometric_filter,
+                geometry.cutoff.clone(),
+                geometry.harmonics.clone(),
+                graph,
+                algebra,
+            );
+
+            (features + feature_update, sphc + sphc_update)
+        } else {
+            (features, sphc)
+        };
+
+        let mix_input = match &self.interaction_norm {
+            Some(norm) => norm.forward(features.clone()),
+            None => features.clone(),
+        };
+        self.interaction.forward(mix_input, features, sphc, algebra)
+    }
+}
+
+/// The complete network: atomic numbers and geometry in, one energy per structure out.
+///
+/// Energies are in the model's (training data's) energy unit, without the per-element
+/// shifts, which live in [`crate::model::Model`].
+#[derive(Module, Debug)]
+pub struct So3krates<B: Backend> {
+    /// Element embedding, shape (100, F), initialised N(0, 1/F).
+    pub embedding: Param<Tensor<B, 2>>,
+    pub layers: Vec<So3kratesLayer<B>>,
+    /// Per-atom energy: F → F, silu, F → 1.
+    pub energy_head: TwoLayerMlp<B>,
+    /// SPHC degrees (constant).
+    pub degrees: Vec<usize>,
+    /// Cutoff radius in Å (constant).
+    pub cutoff_angstrom: f64,
+    /// Number of radial basis functions (constant).
+    pub radial_functions: usize,
+    /// λ of the χ⁰ initialisation, 0 for χ⁰ = 0 (constant).
+    pub sphc_init_scale: f64,
+}
+
+impl<B: Backend> So3krates<B> {
+    /// A new network with weights drawn from `config.seed`; the same seed gives the same
+    /// weights on every backend.
+    pub fn new(config: &ModelConfig, device: &B::Device) -> Self {
+        let mut rng = StdRng::seed_from_u64(config.seed);
+        let f = config.features;
+
+        let embedding_values = normal(&mut rng, EMBEDDING_ROWS * f, (1.0 / f as f64).sqrt());
+        let embedding = float_tensor(embedding_values, [EMBEDDING_ROWS, f], device);
+        let layers = (0..config.layers).map(|_| So3kratesLayer::new(config, &mut rng, device)).collect();
+        let energy_head = TwoLayerMlp::new(f, f, 1, &mut rng, device);
+
+        Self {
+            embedding: Param::from_tensor(embedding),
+            layers,
+            energy_head,
+            degrees: config.degrees.clone(),
+            cutoff_angstrom: config.cutoff_angstrom,
+            radial_functions: config.radial_functions,
+            sphc_init_scale: config.sphc_init_scale.unwrap_or(0.0),
+        }
+    }
+
+    /// Pair geometry from positions: distances, directions, radial basis, cutoff, harmonics.
+    ///
+    /// `strain` (n_structures, 3, 3), when given, deforms every pair vector of structure s
+    /// as r → (I + ε_s) r; its gradient is the virial ∂E/∂ε.
+    ///
+    /// # Shapes
+    /// - `positions`: (N, 3) in Å
+    pub fn pair_geometry(
+        &self,
+        positions: Tensor<B, 2>,
+        strain: Option<Tensor<B, 3>>,
+        graph: &GraphTensors<B>,
+        algebra: &SphcAlgebra<B>,
+    ) -> PairGeometry<B> {
+        let device = positions.device();
+        let n_unordered = graph.n_unordered;
+
+        let mut vectors = positions.clone().select(0, graph.pair_neighbours.clone())
+            - positions.select(0, graph.pair_centres.clone())
+            + graph.pair_offsets.clone(); // (P_u, 3), r_ij = R_j − R_i + S_ij·cell
+        if let Some(strain) = strain {
+            let pair_strain = strain.select(0, graph.pair_structure.clone()); // (P_u, 3, 3)
+            let deformation = (pair_strain * vectors.clone().unsqueeze_dim::<3>(1)).sum_dim(2);
+            vectors = vectors + deformation.reshape([n_unordered, 3]);
+        }
+
+        // Coincident atoms are rejected by the neighbour list, so d > 0 here.
+        let distances = (vectors.clone() * vectors.clone()).sum_dim(1).sqrt(); // (P_u, 1)
+        let directions = vectors / distances.clone();
+
+        let harmonics = spherical_harmonics_tensor(directions, &self.degrees);
+        let harmonics = Tensor::cat(vec![harmonics.clone(), harmonics * algebra.parity.clone()], 0);
+
+        let cutoff = cosine_cutoff_tensor(distances.clone(), self.cutoff_angstrom);
+        let cutoff = Tensor::cat(vec![cutoff.clone(), cutoff], 0);
+
+        let centres = radial_centres(self.radial_functions, self.cutoff_angstrom);
+        let centres = float_tensor(centres, [1, self.radial_functions], &device);
+        let width = radial_width(self.radial_functions, self.cutoff_angstrom);
+        let radial_basis = radial_basis_tensor(distances, centres, width);
+
+        PairGeometry { radial_basis, cutoff, harmonics }
+    }
+
+    /// Energy of every structure of the batch.
+    ///
+    /// # Shapes
+    /// - `positions`: (N, 3) in Å (may require gradients, for forces)
+    /// - `strain`: (n_structures, 3, 3) zeros that require gradients, for the virial
+    /// - returns: (n_structures,)
+    pub fn forward(
+        &self,
+        positions: Tensor<B, 2>,
+        strain: Option<Tensor<B, 3>>,
+        graph: &GraphTensors<B>,
+    ) -> Tensor<B, 1> {
+        let device = positions.device();
+        let algebra = SphcAlgebra::new(&self.degrees, &device);
+        let width = crate::spherical::sphc_width(&self.degrees);
+
+        let mut features = self.embedding.val().select(0, graph.numbers.clone()); // (N, F)
+        let mut sphc = zeros([graph.n_atoms, width], &device);
+
+        // Without pairs the attention blocks contribute nothing, but the interaction
+        // blocks and the energy head still act on the embedding.
+        let geometry =
+            (graph.n_unordered > 0).then(|| self.pair_geometry(positions, strain, graph, &algebra));
+        if let (Some(geometry), true) = (&geometry, self.sphc_init_scale > 0.0) {
+            let weighted = geometry.harmonics.clone() * geometry.cutoff.clone();
+            sphc = sphc
+                .select_assign(0, graph.directed_centres.clone(), weighted, IndexingUpdateOp::Add)
+                .div_scalar(self.sphc_init_scale);
+        }
+
+        for layer in &self.layers {
+            (features, sphc) = layer.forward(features, sphc, geometry.as_ref(), graph, &algebra);
+        }
+        self.energies(features, graph)
+    }
+
+    /// Sums per-atom energies e_i = MLP(x_i) per structure.
+    fn energies(&self, features: Tensor<B, 2>, graph: &GraphTensors<B>) -> Tensor<B, 1> {
+        let atomic = self.energy_head.forward(features); // (N, 1)
+        zeros([graph.n_structures, 1], &atomic.device())
+            .select_assign(0, graph.atom_structure.clone(), atomic, IndexingUpdateOp::Add)
+            .reshape([graph.n_structures])
+    }
+
+    /// Number of trainable scalars.
+    pub fn parameter_count(&self) -> usize {
+        self.num_params()
+    }
+}
