@@ -23,6 +23,7 @@ pub mod config;
 pub mod dense;
 pub mod error;
 pub mod graph;
+pub mod io;
 pub mod model;
 pub mod model_file;
 pub mod neighbours;
