@@ -9,7 +9,7 @@ use burn::prelude::*;
 use burn::tensor::IndexingUpdateOp;
 use rand::rngs::StdRng;
 
-use crate::dense::{Dense, HeadwiseLinear, TwoLayerMlp};
+use crate::dense::{chunk_sum_matrix, Dense, HeadwiseLinear, TwoLayerMlp};
 use crate::graph::GraphTensors;
 use crate::tensors::zeros;
 
@@ -98,13 +98,22 @@ impl<B: Backend> Filter<B> {
 /// Multi-head attention on invariant features, without softmax (spec §5.3).
 #[derive(Module, Debug)]
 pub struct FeatureBlock<B: Backend> {
-    /// Per-head W_Q, W_K, W_V side by side: (H, F/H, 3·F/H).
-    pub query_key_value: HeadwiseLinear<B>,
+    /// Per-head W_Q, shape (H, F/H, F/H).
+    pub query: HeadwiseLinear<B>,
+    /// Per-head W_K.
+    pub key: HeadwiseLinear<B>,
+    /// Per-head W_V.
+    pub value: HeadwiseLinear<B>,
 }
 
 impl<B: Backend> FeatureBlock<B> {
     pub fn new(features: usize, heads: usize, rng: &mut StdRng, device: &B::Device) -> Self {
-        Self { query_key_value: HeadwiseLinear::new(heads, features / heads, 3, rng, device) }
+        let chunk = features / heads;
+        Self {
+            query: HeadwiseLinear::new(heads, chunk, rng, device),
+            key: HeadwiseLinear::new(heads, chunk, rng, device),
+            value: HeadwiseLinear::new(heads, chunk, rng, device),
+        }
     }
 
     /// Δx_i = Σ_j α_ij^h v_j^h with α_ij^h = φ(d_ij) Σ_f q_if w_ijf k_jf / √(F/H).
@@ -122,20 +131,17 @@ impl<B: Backend> FeatureBlock<B> {
         graph: &GraphTensors<B>,
     ) -> Tensor<B, 2> {
         let [n_atoms, n_features] = features.dims();
-        let [heads, chunk, _] = self.query_key_value.weight.dims();
-        let n_pairs = 2 * graph.n_unordered;
+        let [heads, chunk, _] = self.query.weight.dims();
+        let head_sum = chunk_sum_matrix::<B>(n_features, heads, &features.device()); // (F, H)
 
-        let qkv = self.query_key_value.forward(features).swap_dims(0, 1); // (N, H, 3·chunk)
-        let query = qkv.clone().narrow(2, 0, chunk).select(0, graph.directed_centres.clone());
-        let key_value = qkv.narrow(2, chunk, 2 * chunk).select(0, graph.directed_neighbours.clone());
-        let key = key_value.clone().narrow(2, 0, chunk); // (P, H, chunk)
-        let value = key_value.narrow(2, chunk, chunk);
+        let query = self.query.forward(features.clone()).select(0, graph.directed_centres.clone());
+        let key = self.key.forward(features.clone()).select(0, graph.directed_neighbours.clone());
+        let value = self.value.forward(features).select(0, graph.directed_neighbours.clone());
 
-        let filter = filter.reshape([n_pairs, heads, chunk]);
-        let scale = cutoff.div_scalar((chunk as f64).sqrt()).reshape([n_pairs, 1, 1]);
-        let attention = (query * filter * key).sum_dim(2) * scale; // (P, H, 1)
+        let attention = (query * filter * key).matmul(head_sum.clone())
+            * cutoff.div_scalar((chunk as f64).sqrt()); // (P, H)
+        let messages = attention.matmul(head_sum.transpose()) * value; // (P, F)
 
-        let messages = (attention * value).reshape([n_pairs, n_features]);
         zeros([n_atoms, n_features], &messages.device()).select_assign(
             0,
             graph.directed_centres.clone(),
@@ -148,13 +154,19 @@ impl<B: Backend> FeatureBlock<B> {
 /// Attention that moves SPHCs: one head per degree, no value matrix (spec §5.4).
 #[derive(Module, Debug)]
 pub struct GeometricBlock<B: Backend> {
-    /// Per-degree W_Q, W_K side by side: (n_l, F/n_l, 2·F/n_l).
-    pub query_key: HeadwiseLinear<B>,
+    /// Per-degree W_Q, shape (n_l, F/n_l, F/n_l).
+    pub query: HeadwiseLinear<B>,
+    /// Per-degree W_K.
+    pub key: HeadwiseLinear<B>,
 }
 
 impl<B: Backend> GeometricBlock<B> {
     pub fn new(features: usize, degrees: usize, rng: &mut StdRng, device: &B::Device) -> Self {
-        Self { query_key: HeadwiseLinear::new(degrees, features / degrees, 2, rng, device) }
+        let chunk = features / degrees;
+        Self {
+            query: HeadwiseLinear::new(degrees, chunk, rng, device),
+            key: HeadwiseLinear::new(degrees, chunk, rng, device),
+        }
     }
 
     /// Δχ_(i,l) = Σ_j a_ij^(l) Y_l(u_ij) with a_ij^(l) = φ(d_ij) Σ_f q_if w_ijf k_jf / √(F/n_l).
@@ -174,19 +186,18 @@ impl<B: Backend> GeometricBlock<B> {
         graph: &GraphTensors<B>,
         algebra: &SphcAlgebra<B>,
     ) -> Tensor<B, 2> {
-        let [n_atoms, _] = features.dims();
-        let [degrees, chunk, _] = self.query_key.weight.dims();
-        let [n_pairs, width] = harmonics.dims();
+        let [n_atoms, n_features] = features.dims();
+        let [degrees, chunk, _] = self.query.weight.dims();
+        let [_, width] = harmonics.dims();
+        let head_sum = chunk_sum_matrix::<B>(n_features, degrees, &features.device()); // (F, n_l)
 
-        let qk = self.query_key.forward(features).swap_dims(0, 1); // (N, n_l, 2·chunk)
-        let query = qk.clone().narrow(2, 0, chunk).select(0, graph.directed_centres.clone());
-        let key = qk.narrow(2, chunk, chunk).select(0, graph.directed_neighbours.clone());
+        let query = self.query.forward(features.clone()).select(0, graph.directed_centres.clone());
+        let key = self.key.forward(features).select(0, graph.directed_neighbours.clone());
 
-        let filter = filter.reshape([n_pairs, degrees, chunk]);
-        let coefficients = (query * filter * key).sum_dim(2).reshape([n_pairs, degrees])
+        let coefficients = (query * filter * key).matmul(head_sum)
             * cutoff.div_scalar((chunk as f64).sqrt()); // (P, n_l)
+        let messages = algebra.expand(coefficients) * harmonics; // (P, m_tot)
 
-        let messages = algebra.expand(coefficients) * harmonics;
         zeros([n_atoms, width], &messages.device()).select_assign(
             0,
             graph.directed_centres.clone(),

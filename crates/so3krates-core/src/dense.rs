@@ -5,6 +5,7 @@
 
 use burn::module::{Module, Param};
 use burn::prelude::*;
+use burn::tensor::DType;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -38,10 +39,17 @@ pub fn normal(rng: &mut StdRng, count: usize, std: f64) -> Vec<f64> {
         .collect()
 }
 
-/// silu(x) = x·sigmoid(x), with sigmoid(x) = ½(1 + tanh(x/2)): stable for large |x| and
-/// computed in the tensor's own precision.
+/// silu(x) = x·sigmoid(x).
+///
+/// burn's fused `sigmoid` (one autodiff node, fast kernels) computes internally in f32, so
+/// f64 tensors take sigmoid(x) = ½(1 + tanh(x/2)) from primitives instead, which keeps f64
+/// precision and stays finite for large |x|.
 pub fn silu<B: Backend, const D: usize>(x: Tensor<B, D>) -> Tensor<B, D> {
-    let sigmoid = x.clone().mul_scalar(0.5).tanh().add_scalar(1.0).mul_scalar(0.5);
+    let sigmoid = if x.dtype() == DType::F64 {
+        x.clone().mul_scalar(0.5).tanh().add_scalar(1.0).mul_scalar(0.5)
+    } else {
+        burn::tensor::activation::sigmoid(x.clone())
+    };
     x * sigmoid
 }
 
@@ -97,42 +105,53 @@ impl<B: Backend> TwoLayerMlp<B> {
     }
 }
 
-/// Independent bias-free square matrices, one per head, applied to contiguous feature chunks.
+/// Independent bias-free square matrices, one per head, each acting on its own contiguous
+/// chunk of the features (e.g. the per-head W_Q of an attention block).
 #[derive(Module, Debug)]
 pub struct HeadwiseLinear<B: Backend> {
-    /// Stacked per-head kernels, shape (heads, chunk, outputs_per_head).
+    /// Stacked per-head kernels, shape (heads, chunk, chunk), each LeCun-normal with fan-in
+    /// `chunk`.
     pub weight: Param<Tensor<B, 3>>,
 }
 
 impl<B: Backend> HeadwiseLinear<B> {
-    /// `count` matrices of shape (chunk, chunk) per head, concatenated along the output axis,
-    /// each LeCun-normal initialised with fan-in `chunk`.
-    pub fn new(heads: usize, chunk: usize, count: usize, rng: &mut StdRng, device: &B::Device) -> Self {
-        let mut values = vec![0.0; heads * chunk * count * chunk];
-        for h in 0..heads {
-            for c in 0..count {
-                let matrix = lecun_normal(rng, chunk * chunk, chunk);
-                for row in 0..chunk {
-                    for col in 0..chunk {
-                        let at = (h * chunk + row) * count * chunk + c * chunk + col;
-                        values[at] = matrix[row * chunk + col];
-                    }
-                }
+    pub fn new(heads: usize, chunk: usize, rng: &mut StdRng, device: &B::Device) -> Self {
+        let values = lecun_normal(rng, heads * chunk * chunk, chunk);
+        Self { weight: Param::from_tensor(float_tensor(values, [heads, chunk, chunk], device)) }
+    }
+
+    /// All heads' matrices as one block-diagonal kernel, so that x·W applies each head's
+    /// matrix to its own chunk in one dense matmul with a contiguous result.
+    ///
+    /// # Shapes
+    /// - returns: (heads·chunk, heads·chunk)
+    pub fn block_diagonal(&self) -> Tensor<B, 2> {
+        let [heads, chunk, _] = self.weight.dims();
+        let width = heads * chunk;
+        let mut mask = vec![0.0; width * width];
+        for row in 0..width {
+            for column in (row / chunk) * chunk..(row / chunk + 1) * chunk {
+                mask[row * width + column] = 1.0;
             }
         }
-        let weight = float_tensor(values, [heads, chunk, count * chunk], device);
-        Self { weight: Param::from_tensor(weight) }
+        let stacked = self.weight.val().reshape([width, chunk]).repeat_dim(1, heads); // (F, F)
+        stacked * float_tensor::<B, 2>(mask, [width, width], &self.weight.device())
     }
 
     /// # Shapes
     /// - `x`: (n, heads·chunk)
-    /// - returns: (heads, n, count·chunk): per head, the chunk of x times that head's kernels
-    pub fn forward(&self, x: Tensor<B, 2>) -> Tensor<B, 3> {
-        let [heads, chunk, _] = self.weight.dims();
-        let [n, _] = x.dims();
-        let per_head = x.reshape([n, heads, chunk]).swap_dims(0, 1);
-        per_head.matmul(self.weight.val())
+    /// - returns: (n, heads·chunk)
+    pub fn forward(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
+        x.matmul(self.block_diagonal())
     }
+}
+
+/// A (features, groups) matrix of ones that sums contiguous chunks of features per group
+/// when multiplied from the right; its transpose repeats one value per group over its chunk.
+pub fn chunk_sum_matrix<B: Backend>(features: usize, groups: usize, device: &B::Device) -> Tensor<B, 2> {
+    let chunk = features / groups;
+    let values = (0..features * groups).map(|at| if (at / groups) / chunk == at % groups { 1.0 } else { 0.0 }).collect();
+    float_tensor(values, [features, groups], device)
 }
 
 /// Layer normalisation over features with learnable scale and bias (ε = 1e-6).
