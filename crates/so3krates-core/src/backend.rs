@@ -62,6 +62,7 @@ impl fmt::Display for DeviceKind {
     }
 }
 
+#[cfg(not(all(feature = "wgpu", feature = "cuda")))]
 fn not_compiled(device: DeviceKind, feature: &str) -> CoreError {
     CoreError::DeviceUnavailable {
         device: device.to_string(),

@@ -176,6 +176,9 @@ impl<B: Backend> Model<B> {
             Some(gradient) => to_f64_vec(gradient),
             None => vec![0.0; 9 * n_structures],
         };
+        if energies.len() != n_structures || forces.len() != 3 * batch.n_atoms() || virials.len() != 9 * n_structures {
+            return Err(CoreError::Numerical("the backend returned results of the wrong size".to_string()));
+        }
 
         let mut predictions = Vec::with_capacity(n_structures);
         let mut first_atom = 0;

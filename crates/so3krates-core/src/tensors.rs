@@ -29,6 +29,9 @@ pub fn zeros<B: Backend, const D: usize>(shape: [usize; D], device: &B::Device) 
 }
 
 /// Reads a float tensor back as f64 values (row-major).
+///
+/// Returns an empty vector if the backend's data cannot be converted; callers check the
+/// length against the shape they expect.
 pub fn to_f64_vec<B: Backend, const D: usize>(tensor: Tensor<B, D>) -> Vec<f64> {
     let data = tensor.into_data().convert::<f64>();
     data.to_vec::<f64>().unwrap_or_default()
