@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use so3krates_train::cli::{evaluate, predict, train, Cli, Command};
+use so3krates_train::cli::{evaluate, ipi, md, predict, relax, train, Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -11,6 +11,9 @@ fn main() -> ExitCode {
         Command::Train(args) => train::run(args).map(|_| ()),
         Command::Evaluate(args) => evaluate::run(args).map(|_| ()),
         Command::Predict(args) => predict::run(args).map(|_| ()),
+        Command::Md(args) => md::run(args).map(|_| ()),
+        Command::Relax(args) => relax::run(args).map(|_| ()),
+        Command::Ipi(args) => ipi::run(args).map(|_| ()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

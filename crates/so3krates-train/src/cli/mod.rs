@@ -1,7 +1,11 @@
-//! The `so3krates` command line: `train`, `evaluate`, `predict`.
+//! The `so3krates` command line: `train`, `evaluate`, `predict`, `md`, `relax`, `ipi`.
 
 pub mod evaluate;
+pub mod ipi;
+pub mod md;
 pub mod predict;
+pub mod relax;
+mod structure_file;
 pub mod train;
 
 use std::path::PathBuf;
@@ -25,6 +29,12 @@ pub enum Command {
     Evaluate(EvaluateArgs),
     /// Energies and forces of the structures of a file, written as extended XYZ.
     Predict(PredictArgs),
+    /// Molecular dynamics: NVE (velocity Verlet) or, with --friction, Langevin NVT.
+    Md(MdArgs),
+    /// Relax a geometry (FIRE) until every force is below --fmax.
+    Relax(RelaxArgs),
+    /// Serve forces to an i-PI server (i-PI, ASE's SocketIOCalculator) as its driver.
+    Ipi(IpiArgs),
 }
 
 #[derive(Debug, Args)]
@@ -105,4 +115,94 @@ pub struct PredictArgs {
     /// Structures per forward pass.
     #[arg(long, default_value_t = 50)]
     pub batch_size: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct MdArgs {
+    /// A run folder (its best.so3krates is used) or a model file.
+    #[arg(long, value_name = "RUN|FILE")]
+    pub model: PathBuf,
+    /// The starting structure (.xyz, .extxyz or .npz).
+    #[arg(long, value_name = "FILE")]
+    pub structure: PathBuf,
+    /// Which frame of the structure file to start from (0-based).
+    #[arg(long, default_value_t = 0)]
+    pub frame: usize,
+    /// Number of time steps.
+    #[arg(long)]
+    pub steps: u64,
+    /// Time step, fs.
+    #[arg(long, default_value_t = 0.5)]
+    pub dt: f64,
+    /// Temperature, K: of the Maxwell–Boltzmann initial velocities and, with --friction, of
+    /// the Langevin thermostat. Without it the atoms start at rest.
+    #[arg(long)]
+    pub temperature: Option<f64>,
+    /// Langevin friction γ, 1/fs (e.g. 0.01). Without it the dynamics are NVE.
+    #[arg(long, requires = "temperature")]
+    pub friction: Option<f64>,
+    /// Seed of the initial velocities and the thermostat noise.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Extended XYZ trajectory (positions, forces in eV/Å, energy in eV).
+    #[arg(long, value_name = "FILE", default_value = "md.xyz")]
+    pub trajectory: PathBuf,
+    /// Thermo log CSV (time, energies, temperature); default: the trajectory with .csv.
+    #[arg(long, value_name = "FILE")]
+    pub thermo: Option<PathBuf>,
+    /// Write a frame and a log row every this many steps.
+    #[arg(long, default_value_t = 10)]
+    pub interval: u64,
+    #[arg(long, default_value = "cpu")]
+    pub device: DeviceKind,
+}
+
+#[derive(Debug, Args)]
+pub struct RelaxArgs {
+    /// A run folder (its best.so3krates is used) or a model file.
+    #[arg(long, value_name = "RUN|FILE")]
+    pub model: PathBuf,
+    /// The structure to relax (.xyz, .extxyz or .npz).
+    #[arg(long, value_name = "FILE")]
+    pub structure: PathBuf,
+    /// Which frame of the structure file to relax (0-based).
+    #[arg(long, default_value_t = 0)]
+    pub frame: usize,
+    /// Force threshold, eV/Å: converged when every atom's force is below it.
+    #[arg(long, default_value_t = 0.05)]
+    pub fmax: f64,
+    /// Give up after this many steps.
+    #[arg(long, default_value_t = 1000)]
+    pub max_steps: usize,
+    /// The relaxed structure, extended XYZ (energy in eV, forces in eV/Å).
+    #[arg(long, value_name = "FILE", default_value = "relaxed.xyz")]
+    pub output: PathBuf,
+    /// Also write every step of the relaxation to this extended XYZ file.
+    #[arg(long, value_name = "FILE")]
+    pub trajectory: Option<PathBuf>,
+    #[arg(long, default_value = "cpu")]
+    pub device: DeviceKind,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("endpoint").required(true).args(["address", "unix"])))]
+pub struct IpiArgs {
+    /// A run folder (its best.so3krates is used) or a model file.
+    #[arg(long, value_name = "RUN|FILE")]
+    pub model: PathBuf,
+    /// The atoms, in the server's order (.xyz, .extxyz or .npz; first frame). The wire
+    /// carries no species: they come from here, and so does periodicity (its pbc flags).
+    #[arg(long, value_name = "FILE")]
+    pub structure: PathBuf,
+    /// Inet socket of the server, HOST:PORT (i-PI's default port is 31415).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub address: Option<String>,
+    /// Unix socket of the server by name: /tmp/ipi_NAME.
+    #[arg(long, value_name = "NAME")]
+    pub unix: Option<String>,
+    /// Keep trying to connect for this many seconds.
+    #[arg(long, default_value_t = 30.0)]
+    pub connect_timeout: f64,
+    #[arg(long, default_value = "cpu")]
+    pub device: DeviceKind,
 }
