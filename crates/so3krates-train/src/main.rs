@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use so3krates_train::cli::{evaluate, ipi, md, predict, relax, train, Cli, Command};
+use so3krates_train::cli::{evaluate, ipi, md, predict, relax, serve, train, Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -14,6 +14,7 @@ fn main() -> ExitCode {
         Command::Md(args) => md::run(args).map(|_| ()),
         Command::Relax(args) => relax::run(args).map(|_| ()),
         Command::Ipi(args) => ipi::run(args).map(|_| ()),
+        Command::Serve(args) => serve::run(args).map(|_| ()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

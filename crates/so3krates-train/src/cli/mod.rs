@@ -1,10 +1,11 @@
-//! The `so3krates` command line: `train`, `evaluate`, `predict`, `md`, `relax`, `ipi`.
+//! The `so3krates` command line: `train`, `evaluate`, `predict`, `md`, `relax`, `ipi`, `serve`.
 
 pub mod evaluate;
 pub mod ipi;
 pub mod md;
 pub mod predict;
 pub mod relax;
+pub mod serve;
 mod structure_file;
 pub mod train;
 
@@ -35,6 +36,8 @@ pub enum Command {
     Relax(RelaxArgs),
     /// Serve forces to an i-PI server (i-PI, ASE's SocketIOCalculator) as its driver.
     Ipi(IpiArgs),
+    /// Serve the model over HTTP (POST /v1/predict), batching concurrent requests.
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -203,6 +206,36 @@ pub struct IpiArgs {
     /// Keep trying to connect for this many seconds.
     #[arg(long, default_value_t = 30.0)]
     pub connect_timeout: f64,
+    #[arg(long, default_value = "cpu")]
+    pub device: DeviceKind,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// A run folder (its best.so3krates is used) or a model file.
+    #[arg(long, value_name = "RUN|FILE")]
+    pub model: PathBuf,
+    /// Address to listen on; port 0 picks a free port (printed at start).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "HOST:PORT")]
+    pub bind: std::net::SocketAddr,
+    /// After the first request of a batch, wait this long for more to join it, ms.
+    #[arg(long, default_value_t = 2.0, value_name = "MS")]
+    pub batch_window_ms: f64,
+    /// Close a batch once it holds this many atoms.
+    #[arg(long, default_value_t = 4096)]
+    pub max_batch_atoms: usize,
+    /// Requests that may wait for the model; beyond it requests get HTTP 503 + Retry-After.
+    #[arg(long, default_value_t = 1024)]
+    pub queue_capacity: usize,
+    /// Most atoms one request may hold (HTTP 413 beyond).
+    #[arg(long, default_value_t = 10_000)]
+    pub max_atoms: usize,
+    /// Largest request body, bytes (HTTP 413 beyond).
+    #[arg(long, default_value_t = 16 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Log level: error, warn, info (a start and a stop summary) or debug (a line per request).
+    #[arg(long, default_value = "info")]
+    pub log_level: String,
     #[arg(long, default_value = "cpu")]
     pub device: DeviceKind,
 }
