@@ -24,7 +24,11 @@ fn bench_backend<B: burn::prelude::Backend>(c: &mut Criterion, name: &str) {
     let mut group = c.benchmark_group(format!("energy_forces/{name}"));
     group.sample_size(20);
 
-    let cases = [("ethanol", vec![ethanol()]), ("ethanol_x32", vec![ethanol(); 32]), ("432_atoms", vec![ethanol_cluster()])];
+    let cases = [
+        ("ethanol", vec![ethanol()]),
+        ("ethanol_x32", vec![ethanol(); 32]),
+        ("432_atoms", vec![ethanol_cluster()]),
+    ];
     for (case, structures) in cases {
         let batch = Batch::from_structures(&structures, cutoff).expect("valid structures");
         let shifts = vec![0.0; structures.len()];

@@ -76,7 +76,13 @@ pub struct Filter<B: Backend> {
 }
 
 impl<B: Backend> Filter<B> {
-    pub fn new(radial_functions: usize, degrees: usize, features: usize, rng: &mut StdRng, device: &B::Device) -> Self {
+    pub fn new(
+        radial_functions: usize,
+        degrees: usize,
+        features: usize,
+        rng: &mut StdRng,
+        device: &B::Device,
+    ) -> Self {
         Self {
             radial: TwoLayerMlp::new(radial_functions, features, features, rng, device),
             sphc: TwoLayerMlp::new(degrees, features / 4, features, rng, device),
@@ -138,8 +144,8 @@ impl<B: Backend> FeatureBlock<B> {
         let key = self.key.forward(features.clone()).select(0, graph.directed_neighbours.clone());
         let value = self.value.forward(features).select(0, graph.directed_neighbours.clone());
 
-        let attention = (query * filter * key).matmul(head_sum.clone())
-            * cutoff.div_scalar((chunk as f64).sqrt()); // (P, H)
+        let attention =
+            (query * filter * key).matmul(head_sum.clone()) * cutoff.div_scalar((chunk as f64).sqrt()); // (P, H)
         let messages = attention.matmul(head_sum.transpose()) * value; // (P, F)
 
         zeros([n_atoms, n_features], &messages.device()).select_assign(
@@ -194,8 +200,7 @@ impl<B: Backend> GeometricBlock<B> {
         let query = self.query.forward(features.clone()).select(0, graph.directed_centres.clone());
         let key = self.key.forward(features).select(0, graph.directed_neighbours.clone());
 
-        let coefficients = (query * filter * key).matmul(head_sum)
-            * cutoff.div_scalar((chunk as f64).sqrt()); // (P, n_l)
+        let coefficients = (query * filter * key).matmul(head_sum) * cutoff.div_scalar((chunk as f64).sqrt()); // (P, n_l)
         let messages = algebra.expand(coefficients) * harmonics; // (P, m_tot)
 
         zeros([n_atoms, width], &messages.device()).select_assign(

@@ -150,7 +150,9 @@ impl<B: Backend> HeadwiseLinear<B> {
 /// when multiplied from the right; its transpose repeats one value per group over its chunk.
 pub fn chunk_sum_matrix<B: Backend>(features: usize, groups: usize, device: &B::Device) -> Tensor<B, 2> {
     let chunk = features / groups;
-    let values = (0..features * groups).map(|at| if (at / groups) / chunk == at % groups { 1.0 } else { 0.0 }).collect();
+    let values = (0..features * groups)
+        .map(|at| if (at / groups) / chunk == at % groups { 1.0 } else { 0.0 })
+        .collect();
     float_tensor(values, [features, groups], device)
 }
 

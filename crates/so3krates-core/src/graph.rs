@@ -87,8 +87,7 @@ impl Batch {
             self.pair_neighbours.push(offset + pairs.neighbours[k] as i64);
             let s = pairs.shifts[k].map(f64::from);
             for axis in 0..3 {
-                self.pair_offsets
-                    .push(s[0] * cell[0][axis] + s[1] * cell[1][axis] + s[2] * cell[2][axis]);
+                self.pair_offsets.push(s[0] * cell[0][axis] + s[1] * cell[1][axis] + s[2] * cell[2][axis]);
             }
             self.pair_structure.push(index as i64);
         }

@@ -138,7 +138,11 @@ impl<B: Backend> Model<B> {
 
     /// Predictions for several structures, evaluated as one batch; with `stress`, periodic
     /// structures also get their stress.
-    pub fn predict_structures(&self, structures: &[Structure], stress: bool) -> Result<Vec<Prediction>, CoreError> {
+    pub fn predict_structures(
+        &self,
+        structures: &[Structure],
+        stress: bool,
+    ) -> Result<Vec<Prediction>, CoreError> {
         let mut shifts = Vec::with_capacity(structures.len());
         for (index, structure) in structures.iter().enumerate() {
             let shift = structure.validate().and_then(|_| self.metadata.energy_shift(&structure.numbers));
@@ -162,7 +166,8 @@ impl<B: Backend> Model<B> {
         let n_structures = batch.n_structures();
         let graph = batch.to_tensors::<Autodiff<B>>(&self.device);
         let positions = batch.positions_tensor::<Autodiff<B>>(&self.device).require_grad();
-        let strain = stress.then(|| zeros::<Autodiff<B>, 3>([n_structures, 3, 3], &self.device).require_grad());
+        let strain =
+            stress.then(|| zeros::<Autodiff<B>, 3>([n_structures, 3, 3], &self.device).require_grad());
 
         let energies = self.network.forward(positions.clone(), strain.clone(), &graph);
         let gradients = energies.clone().sum().backward();
@@ -176,7 +181,10 @@ impl<B: Backend> Model<B> {
             Some(gradient) => to_f64_vec(gradient),
             None => vec![0.0; 9 * n_structures],
         };
-        if energies.len() != n_structures || forces.len() != 3 * batch.n_atoms() || virials.len() != 9 * n_structures {
+        if energies.len() != n_structures
+            || forces.len() != 3 * batch.n_atoms()
+            || virials.len() != 9 * n_structures
+        {
             return Err(CoreError::Numerical("the backend returned results of the wrong size".to_string()));
         }
 

@@ -61,9 +61,12 @@ pub fn to_bytes<B: Backend>(network: &So3krates<B>, metadata: &ModelMetadata) ->
 }
 
 /// Rebuilds a network and its metadata from bytes.
-pub fn from_bytes<B: Backend>(bytes: &[u8], device: &B::Device) -> Result<(So3krates<B>, ModelMetadata), String> {
-    let header: Header = rmp_serde::from_slice(bytes)
-        .map_err(|e| format!("not a so3krates-rs model file ({e})"))?;
+pub fn from_bytes<B: Backend>(
+    bytes: &[u8],
+    device: &B::Device,
+) -> Result<(So3krates<B>, ModelMetadata), String> {
+    let header: Header =
+        rmp_serde::from_slice(bytes).map_err(|e| format!("not a so3krates-rs model file ({e})"))?;
     if header.format != FORMAT_NAME {
         return Err(format!("format is {:?}, expected {FORMAT_NAME:?}", header.format));
     }
@@ -86,7 +89,11 @@ pub fn from_bytes<B: Backend>(bytes: &[u8], device: &B::Device) -> Result<(So3kr
 }
 
 /// Writes the model file atomically: to a temporary file beside `path`, then renamed.
-pub fn save<B: Backend>(path: &Path, network: &So3krates<B>, metadata: &ModelMetadata) -> Result<(), CoreError> {
+pub fn save<B: Backend>(
+    path: &Path,
+    network: &So3krates<B>,
+    metadata: &ModelMetadata,
+) -> Result<(), CoreError> {
     let bytes = to_bytes(network, metadata).map_err(|e| file_error(path, e))?;
     write_atomically(path, &bytes)
 }

@@ -68,15 +68,10 @@ impl NeighbourList {
 pub fn neighbour_list(structure: &Structure, cutoff: f64) -> Result<NeighbourList, CoreError> {
     structure.validate()?;
     if !(cutoff.is_finite() && cutoff > 0.0) {
-        return Err(CoreError::InvalidConfig(format!(
-            "cutoff must be finite and > 0, got {cutoff}"
-        )));
+        return Err(CoreError::InvalidConfig(format!("cutoff must be finite and > 0, got {cutoff}")));
     }
     if u32::try_from(structure.len()).is_err() {
-        return Err(CoreError::InvalidStructure(format!(
-            "{} atoms exceed u32 indices",
-            structure.len()
-        )));
+        return Err(CoreError::InvalidStructure(format!("{} atoms exceed u32 indices", structure.len())));
     }
 
     let search_radius = cutoff.max(MIN_PAIR_DISTANCE);
@@ -218,12 +213,7 @@ fn periodic_images(
     let n_images: f64 = wrapped
         .fractional
         .iter()
-        .map(|f| {
-            (0..3)
-                .map(|k| image_range(f, k))
-                .map(|(lo, hi)| (hi - lo + 1.0).max(0.0))
-                .product::<f64>()
-        })
+        .map(|f| (0..3).map(|k| image_range(f, k)).map(|(lo, hi)| (hi - lo + 1.0).max(0.0)).product::<f64>())
         .sum();
     if n_images > MAX_IMAGE_ATOMS as f64 {
         return Err(CoreError::InvalidStructure(format!(
@@ -288,8 +278,7 @@ fn search_canonical_pairs(
     cutoff: f64,
     radius: f64,
 ) -> Result<(Vec<Pair>, Option<CoincidentPair>), CoreError> {
-    let bin_of =
-        |r: &[f64; 3]| -> [i64; 3] { std::array::from_fn(|d| (r[d] / radius).floor() as i64) };
+    let bin_of = |r: &[f64; 3]| -> [i64; 3] { std::array::from_fn(|d| (r[d] / radius).floor() as i64) };
 
     // Images sorted by bin, so each bin is one contiguous run; bins maps a bin to its run.
     let mut binned: Vec<([i64; 3], ImageAtom)> =
@@ -340,8 +329,7 @@ fn search_canonical_pairs(
                 // Fits: see MAX_WRAP.
                 let pair = (i as u32, j as u32, s.map(|v| v as i32));
                 let distance = d2.sqrt();
-                if distance < MIN_PAIR_DISTANCE && coincident.as_ref().is_none_or(|c| pair < c.pair)
-                {
+                if distance < MIN_PAIR_DISTANCE && coincident.as_ref().is_none_or(|c| pair < c.pair) {
                     coincident = Some(CoincidentPair { pair, distance });
                 }
                 if distance < cutoff {
@@ -398,8 +386,8 @@ mod tests {
                 return 0;
             }
             let f: Vec<f64> = structure.positions.iter().map(|r| dot(*r, b[k])).collect();
-            let spread = f.iter().cloned().fold(f64::MIN, f64::max)
-                - f.iter().cloned().fold(f64::MAX, f64::min);
+            let spread =
+                f.iter().cloned().fold(f64::MIN, f64::max) - f.iter().cloned().fold(f64::MAX, f64::min);
             (cutoff * dot(b[k], b[k]).sqrt() + spread + 1e-6).floor() as i32
         });
         let mut pairs = BTreeSet::new();
@@ -411,8 +399,7 @@ mod tests {
                     });
                     for (i, ri) in structure.positions.iter().enumerate() {
                         for (j, rj) in structure.positions.iter().enumerate() {
-                            let d: f64 =
-                                (0..3).map(|x| (rj[x] - ri[x] + t[x]).powi(2)).sum::<f64>().sqrt();
+                            let d: f64 = (0..3).map(|x| (rj[x] - ri[x] + t[x]).powi(2)).sum::<f64>().sqrt();
                             if d > 0.0 && d < cutoff {
                                 pairs.insert((i as u32, j as u32, [s0, s1, s2]));
                             }
@@ -486,12 +473,7 @@ mod tests {
     }
 
     /// A random structure in `cell`, fractional coordinates in `frac`; some land exactly on faces.
-    fn random_structure(
-        rng: &mut StdRng,
-        cell: Cell,
-        pbc: [bool; 3],
-        frac: (f64, f64),
-    ) -> Structure {
+    fn random_structure(rng: &mut StdRng, cell: Cell, pbc: [bool; 3], frac: (f64, f64)) -> Structure {
         let n = rng.random_range(1..=10);
         let positions = (0..n)
             .map(|_| {
@@ -510,8 +492,7 @@ mod tests {
         let mut compared = 0;
         for _ in 0..200 {
             let cell = random_cell(&mut rng);
-            let pbc =
-                if random_pbc { std::array::from_fn(|_| rng.random_bool(0.6)) } else { [true; 3] };
+            let pbc = if random_pbc { std::array::from_fn(|_| rng.random_bool(0.6)) } else { [true; 3] };
             let structure = random_structure(&mut rng, cell, pbc, frac);
             compared += assert_matches_brute_force(&structure, rng.random_range(1.0..5.0));
         }
@@ -525,8 +506,7 @@ mod tests {
         for _ in 0..200 {
             let n = rng.random_range(0..=30);
             let size = rng.random_range(1.0..15.0);
-            let positions =
-                (0..n).map(|_| std::array::from_fn(|_| rng.random_range(-size..size))).collect();
+            let positions = (0..n).map(|_| std::array::from_fn(|_| rng.random_range(-size..size))).collect();
             let structure = Structure::molecule(vec![1; n], positions);
             compared += assert_matches_brute_force(&structure, rng.random_range(1.0..6.0));
         }
@@ -556,23 +536,16 @@ mod tests {
             let cell = random_cell(&mut rng);
             let inside = random_structure(&mut rng, cell, [true; 3], (0.0, 1.0));
             let cutoff = rng.random_range(1.0..5.0);
-            let wraps: Vec<[i32; 3]> = (0..inside.len())
-                .map(|_| std::array::from_fn(|_| rng.random_range(-1000..=1000)))
-                .collect();
+            let wraps: Vec<[i32; 3]> =
+                (0..inside.len()).map(|_| std::array::from_fn(|_| rng.random_range(-1000..=1000))).collect();
             let mut far = inside.clone();
             for (r, w) in far.positions.iter_mut().zip(&wraps) {
-                *r = std::array::from_fn(|d| {
-                    r[d] + (0..3).map(|k| w[k] as f64 * cell[k][d]).sum::<f64>()
-                });
+                *r = std::array::from_fn(|d| r[d] + (0..3).map(|k| w[k] as f64 * cell[k][d]).sum::<f64>());
             }
             let expected: BTreeSet<Pair> = brute_force(&inside, cutoff)
                 .into_iter()
                 .map(|(i, j, s)| {
-                    (
-                        i,
-                        j,
-                        std::array::from_fn(|k| s[k] - wraps[j as usize][k] + wraps[i as usize][k]),
-                    )
+                    (i, j, std::array::from_fn(|k| s[k] - wraps[j as usize][k] + wraps[i as usize][k]))
                 })
                 .collect();
             let list = neighbour_list(&far, cutoff).unwrap();
@@ -613,8 +586,7 @@ mod tests {
 
         let cell = [[side, 0.0, 0.0], [0.0, side, 0.0], [0.0, 0.0, side]];
         let list =
-            neighbour_list(&Structure::periodic(vec![1; n], positions, cell, [true; 3]), cutoff)
-                .unwrap();
+            neighbour_list(&Structure::periodic(vec![1; n], positions, cell, [true; 3]), cutoff).unwrap();
         assert_ordering(&list);
         let found = pair_set(&list);
         assert!(expected.len() > 100_000);
@@ -656,8 +628,7 @@ mod tests {
         let cubic = [[4.0, 0.0, 0.0], [0.0, 4.0, 0.0], [0.0, 0.0, 4.0]];
         let triclinic = [[4.0, 0.3, -0.2], [1.1, 3.7, 0.4], [-0.6, 0.9, 4.2]];
         for cell in [cubic, triclinic] {
-            let structure =
-                Structure::periodic(vec![1; 2], vec![[0.0; 3], cell[0]], cell, [true; 3]);
+            let structure = Structure::periodic(vec![1; 2], vec![[0.0; 3], cell[0]], cell, [true; 3]);
             let error = neighbour_list(&structure, 3.0).unwrap_err();
             let CoreError::CoincidentAtoms { first: 0, second: 1, shift, .. } = &error else {
                 panic!("wrong error {error}");

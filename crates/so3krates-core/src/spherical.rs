@@ -136,11 +136,13 @@ pub fn spherical_harmonics_tensor<B: Backend>(unit_vectors: Tensor<B, 2>, degree
         let next = previous * unit_vectors.clone().reshape([n, 1, 3]);
         powers.push(next.reshape([n, 3usize.pow(d as u32)]));
     }
-    let offsets: Vec<usize> = (0..=max_degree).scan(0, |offset, d| {
-        let start = *offset;
-        *offset += 3usize.pow(d as u32);
-        Some(start)
-    }).collect();
+    let offsets: Vec<usize> = (0..=max_degree)
+        .scan(0, |offset, d| {
+            let start = *offset;
+            *offset += 3usize.pow(d as u32);
+            Some(start)
+        })
+        .collect();
     let n_monomials: usize = (0..=max_degree).map(|d| 3usize.pow(d as u32)).sum();
 
     // Coefficients: (n_monomials, width), one column per output component.

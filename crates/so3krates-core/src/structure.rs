@@ -27,12 +27,7 @@ impl Structure {
     }
 
     /// A structure with a cell; `pbc` says along which lattice vectors it repeats.
-    pub fn periodic(
-        numbers: Vec<u8>,
-        positions: Vec<[f64; 3]>,
-        cell: [[f64; 3]; 3],
-        pbc: [bool; 3],
-    ) -> Self {
+    pub fn periodic(numbers: Vec<u8>, positions: Vec<[f64; 3]>, cell: [[f64; 3]; 3], pbc: [bool; 3]) -> Self {
         Self { numbers, positions, cell: Some(cell), pbc }
     }
 
@@ -93,9 +88,7 @@ impl Structure {
                 )));
             }
         } else if self.pbc.iter().any(|&p| p) {
-            return Err(CoreError::InvalidStructure(
-                "pbc is set but the structure has no cell".to_string(),
-            ));
+            return Err(CoreError::InvalidStructure("pbc is set but the structure has no cell".to_string()));
         }
         Ok(())
     }
@@ -109,7 +102,6 @@ pub const MIN_CELL_VOLUME: f64 = 1e-6;
 
 /// Determinant of a 3×3 matrix given as rows.
 pub fn determinant(m: &[[f64; 3]; 3]) -> f64 {
-    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
-        - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
         + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
 }

@@ -22,8 +22,9 @@ fn assert_close(actual: &[f64], expected: &[f64], tolerance: f64) {
 }
 
 fn random_unit(rng: &mut StdRng) -> [f64; 3] {
-    let v = Vector3::new(rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0))
-        .normalize();
+    let v =
+        Vector3::new(rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0))
+            .normalize();
     [v[0], v[1], v[2]]
 }
 
@@ -78,7 +79,8 @@ fn rotation_acts_through_an_orthogonal_wigner_matrix() {
         // after = before · Dᵀ  →  Dᵀ = pinv(before) · after
         let d_transposed = before.clone().svd(true, true).solve(&after, 1e-12).expect("full rank");
         let residual = (&before * &d_transposed - &after).amax();
-        let orthogonality = (&d_transposed * d_transposed.transpose() - DMatrix::identity(width, width)).amax();
+        let orthogonality =
+            (&d_transposed * d_transposed.transpose() - DMatrix::identity(width, width)).amax();
         assert!(residual < 1e-12, "l={l}: fit residual {residual}");
         assert!(orthogonality < 1e-12, "l={l}: D Dᵀ − I = {orthogonality}");
     }
@@ -90,7 +92,8 @@ fn tensor_harmonics_equal_the_scalar_ones() {
     let directions: Vec<[f64; 3]> = (0..10).map(|_| random_unit(&mut rng)).collect();
     let degrees = [0, 1, 2, 3, 4];
     let device = Default::default();
-    let tensor = float_tensor::<CpuF64Backend, 2>(directions.iter().flatten().copied().collect(), [10, 3], &device);
+    let tensor =
+        float_tensor::<CpuF64Backend, 2>(directions.iter().flatten().copied().collect(), [10, 3], &device);
     let values = to_f64_vec(spherical_harmonics_tensor(tensor, &degrees));
     let expected: Vec<f64> = directions
         .iter()
@@ -130,6 +133,7 @@ fn parameter_counts_match_the_reference() {
     let device = Default::default();
     let three_layers = So3krates::<CpuF64Backend>::new(&ModelConfig::default(), &device);
     assert_eq!(three_layers.parameter_count(), 319_213);
-    let six_layers = So3krates::<CpuF64Backend>::new(&ModelConfig { layers: 6, ..ModelConfig::default() }, &device);
+    let six_layers =
+        So3krates::<CpuF64Backend>::new(&ModelConfig { layers: 6, ..ModelConfig::default() }, &device);
     assert_eq!(six_layers.parameter_count(), 607_537);
 }

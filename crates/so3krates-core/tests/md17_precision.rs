@@ -9,7 +9,8 @@ use so3krates_core::io::{read_npz, LabelledStructure};
 use so3krates_core::{Model, ModelConfig, Structure};
 
 fn md17_frames(count: usize) -> Option<Vec<Structure>> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/md17_ethanol_2000.npz");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/md17_ethanol_2000.npz");
     if !path.exists() {
         eprintln!("skipping: {} not found (CI places shared/ beside the clone)", path.display());
         return None;
@@ -33,7 +34,9 @@ fn f32_and_f64_backends_agree_on_md17_frames() {
         worst_energy = worst_energy.max((a.energy - b.energy).abs() / b.energy.abs().max(1.0));
         worst_forces = worst_forces.max(max_force_difference(&a.forces, &b.forces) / force_scale(&b.forces));
     }
-    eprintln!("f32 vs f64 on 16 MD17 frames: energy {worst_energy:.2e}, forces {worst_forces:.2e} (relative)");
+    eprintln!(
+        "f32 vs f64 on 16 MD17 frames: energy {worst_energy:.2e}, forces {worst_forces:.2e} (relative)"
+    );
     assert!(worst_energy < 1e-5, "energy differs by {worst_energy} (relative)");
     assert!(worst_forces < 1e-4, "forces differ by {worst_forces} (relative to the largest component)");
 }

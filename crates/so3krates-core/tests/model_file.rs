@@ -66,7 +66,8 @@ fn an_f64_model_file_loads_on_the_f32_backend() {
 #[test]
 fn elements_without_a_shift_are_refused() {
     let model = trained_looking_model();
-    let error = model.energy_forces(&[so3krates_core::Structure::molecule(vec![7], vec![[0.0; 3]])]).unwrap_err();
+    let error =
+        model.energy_forces(&[so3krates_core::Structure::molecule(vec![7], vec![[0.0; 3]])]).unwrap_err();
     assert!(error.to_string().contains("Z=7"), "{error}");
 }
 
@@ -96,7 +97,8 @@ fn other_versions_missing_fields_and_foreign_files_are_clear_errors() {
     let message = load("newer.so3krates", rmp_serde::to_vec_named(&newer).unwrap());
     assert!(message.contains("newer.so3krates") && message.contains("format version 2"), "{message}");
 
-    let missing = WithoutMetadata { format: FORMAT_NAME.into(), format_version: FORMAT_VERSION, weights: vec![] };
+    let missing =
+        WithoutMetadata { format: FORMAT_NAME.into(), format_version: FORMAT_VERSION, weights: vec![] };
     let message = load("missing.so3krates", rmp_serde::to_vec_named(&missing).unwrap());
     assert!(message.contains("missing field `metadata`"), "{message}");
 

@@ -32,7 +32,8 @@ fn energy_invariant_and_forces_equivariant_under_rotation_and_translation() {
         let energy_error = (prediction.energy - reference.energy).abs() / reference.energy.abs().max(1.0);
         assert!(energy_error < EXACT_IN_F64, "energy changed by {energy_error} (relative)");
         let rotated_forces: Vec<[f64; 3]> = reference.forces.iter().map(|f| rotate(*f, &q)).collect();
-        let force_error = max_force_difference(&prediction.forces, &rotated_forces) / force_scale(&reference.forces);
+        let force_error =
+            max_force_difference(&prediction.forces, &rotated_forces) / force_scale(&reference.forces);
         assert!(force_error < EXACT_IN_F64, "forces not equivariant: {force_error} (relative)");
     }
 }
@@ -109,7 +110,8 @@ fn forces_equal_minus_the_finite_difference_gradient() {
 #[test]
 fn a_batch_gives_the_same_results_as_single_structures() {
     let model = f64_model(small_config());
-    let water = Structure::molecule(vec![8, 1, 1], vec![[0.0, 0.0, 0.0], [0.96, 0.0, 0.0], [-0.24, 0.93, 0.0]]);
+    let water =
+        Structure::molecule(vec![8, 1, 1], vec![[0.0, 0.0, 0.0], [0.96, 0.0, 0.0], [-0.24, 0.93, 0.0]]);
     let crystal = Structure::periodic(
         vec![14, 14],
         vec![[0.0, 0.0, 0.0], [1.36, 1.36, 1.36]],
@@ -196,8 +198,9 @@ fn stress_equals_the_finite_difference_strain_derivative() {
     let model = f64_model(small_config());
     let mut rng = StdRng::seed_from_u64(11);
     let cell = [[4.1, 0.2, -0.1], [0.6, 3.9, 0.3], [-0.4, 0.5, 4.4]];
-    let positions: Vec<[f64; 3]> =
-        (0..5).map(|_| [rng.random_range(0.0..4.0), rng.random_range(0.0..4.0), rng.random_range(0.0..4.0)]).collect();
+    let positions: Vec<[f64; 3]> = (0..5)
+        .map(|_| [rng.random_range(0.0..4.0), rng.random_range(0.0..4.0), rng.random_range(0.0..4.0)])
+        .collect();
     let crystal = Structure::periodic(vec![6, 8, 1, 1, 6], positions, cell, [true; 3]);
     let stress = model.predict(&[crystal.clone()], true).unwrap()[0].stress.unwrap();
     let volume = crystal.volume().unwrap();
@@ -219,7 +222,10 @@ fn stress_equals_the_finite_difference_strain_derivative() {
         let e = model.energy_forces(&[strained(a, b, h), strained(a, b, -h)]).unwrap();
         let numerical = (e[0].energy - e[1].energy) / (2.0 * h) / volume;
         let analytic = if a == b { stress[a][b] } else { 0.5 * (stress[a][b] + stress[b][a]) };
-        assert!((numerical - analytic).abs() < 1e-7 * stress[0][0].abs().max(1e-2), "σ_{a}{b}: {analytic} vs {numerical}");
+        assert!(
+            (numerical - analytic).abs() < 1e-7 * stress[0][0].abs().max(1e-2),
+            "σ_{a}{b}: {analytic} vs {numerical}"
+        );
     }
 }
 
@@ -244,7 +250,12 @@ fn bad_structures_are_errors_not_panics() {
         Structure::molecule(vec![0], vec![[0.0; 3]]),
         Structure::molecule(vec![120], vec![[0.0; 3]]),
         Structure::molecule(vec![6], vec![[f64::NAN, 0.0, 0.0]]),
-        Structure::periodic(vec![6], vec![[0.0; 3]], [[1.0, 0.0, 0.0], [2.0, 0.0, 0.0], [0.0, 0.0, 1.0]], [true; 3]),
+        Structure::periodic(
+            vec![6],
+            vec![[0.0; 3]],
+            [[1.0, 0.0, 0.0], [2.0, 0.0, 0.0], [0.0, 0.0, 1.0]],
+            [true; 3],
+        ),
     ];
     for structure in cases {
         assert!(model.energy_forces(&[structure]).is_err());

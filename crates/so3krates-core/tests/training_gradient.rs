@@ -15,7 +15,11 @@ use so3krates_core::training::{energies_and_forces, energy_force_loss, LossWeigh
 
 type Inner = Autodiff<CpuF64Backend>;
 
-fn loss_value(network: &So3krates<Inner>, batch: &Batch, targets: &(Vec<f64>, Vec<f64>)) -> (Tensor<Inner, 1>, f64) {
+fn loss_value(
+    network: &So3krates<Inner>,
+    batch: &Batch,
+    targets: &(Vec<f64>, Vec<f64>),
+) -> (Tensor<Inner, 1>, f64) {
     let device = Default::default();
     let (energies, forces) = energies_and_forces(network, batch, &device);
     let loss = energy_force_loss(
@@ -50,12 +54,14 @@ fn loss_gradient_with_forces_equals_its_finite_difference() {
     let structures = vec![distorted_ethanol(20), distorted_ethanol(21)];
     let batch = Batch::from_structures(&structures, 5.0).unwrap();
     // Targets far from the predictions so that both loss terms have large gradients.
-    let targets = (vec![0.3, -0.2], (0..27 * 2 / 3 * 3).map(|k| ((k % 7) as f64 - 3.0) * 0.1).collect::<Vec<_>>());
+    let targets =
+        (vec![0.3, -0.2], (0..27 * 2 / 3 * 3).map(|k| ((k % 7) as f64 - 3.0) * 0.1).collect::<Vec<_>>());
     assert_eq!(targets.1.len(), 3 * batch.n_atoms());
 
     let (loss, _) = loss_value(&network, &batch, &targets);
     let gradients = loss.backward();
-    let weight_gradient = network.layers[1].feature_filter.radial.second.weight.grad(&gradients).expect("gradient");
+    let weight_gradient =
+        network.layers[1].feature_filter.radial.second.weight.grad(&gradients).expect("gradient");
     let analytic = to_f64_vec(weight_gradient);
     let columns = small_config().features;
 

@@ -16,7 +16,8 @@ mod common;
 use common::{ethanol, ethanol_cluster};
 
 fn md_step(c: &mut Criterion) {
-    let model = Model::<CpuBackend>::new(ModelConfig::default(), &Default::default()).expect("default config");
+    let model =
+        Model::<CpuBackend>::new(ModelConfig::default(), &Default::default()).expect("default config");
     let potential = Potential::new(&model).expect("eV model");
     let mut group = c.benchmark_group("md_step/flex-f32");
     group.sample_size(20);

@@ -76,7 +76,12 @@ pub struct Langevin {
 impl Langevin {
     /// `friction_per_fs` is γ, the inverse relaxation time of the velocities (1/fs); 0.01
     /// (100 fs) is a common choice for molecules.
-    pub fn new(timestep_fs: f64, temperature_k: f64, friction_per_fs: f64, seed: u64) -> Result<Self, MdError> {
+    pub fn new(
+        timestep_fs: f64,
+        temperature_k: f64,
+        friction_per_fs: f64,
+        seed: u64,
+    ) -> Result<Self, MdError> {
         check_timestep(timestep_fs)?;
         if !(temperature_k.is_finite() && temperature_k >= 0.0) {
             return Err(MdError::InvalidSetting(format!("temperature must be ≥ 0 K, got {temperature_k}")));

@@ -76,7 +76,10 @@ pub fn connect(address: &Address, timeout: Duration) -> Result<Box<dyn Connectio
         match attempt {
             Ok(connection) => return Ok(connection),
             Err(source) if start.elapsed() >= timeout => {
-                return Err(MdError::Io { what: format!("cannot connect to the i-PI server at {address}"), source })
+                return Err(MdError::Io {
+                    what: format!("cannot connect to the i-PI server at {address}"),
+                    source,
+                })
             }
             Err(_) => std::thread::sleep(Duration::from_millis(100)),
         }
@@ -209,11 +212,17 @@ fn read_header(connection: &mut dyn Connection) -> Result<Option<String>, MdErro
     while filled < HEADER_LEN {
         match connection.read(&mut header[filled..]) {
             Ok(0) if filled == 0 => return Ok(None),
-            Ok(0) => return Err(MdError::Protocol(format!("connection closed inside a header after {filled} bytes"))),
+            Ok(0) => {
+                return Err(MdError::Protocol(format!(
+                    "connection closed inside a header after {filled} bytes"
+                )))
+            }
             Ok(n) => filled += n,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(e) if filled == 0 && e.kind() == ErrorKind::ConnectionReset => return Ok(None),
-            Err(source) => return Err(MdError::Io { what: "reading from the i-PI server".to_string(), source }),
+            Err(source) => {
+                return Err(MdError::Io { what: "reading from the i-PI server".to_string(), source })
+            }
         }
     }
     let text = std::str::from_utf8(&header)
@@ -271,7 +280,10 @@ fn send_header(connection: &mut dyn Connection, name: &str) -> Result<(), MdErro
 
 /// FORCEREADY with energy, atom count, forces, virial and a one-byte extra string (a zero
 /// byte, as ASE's client sends: some servers mishandle an empty one), in one write.
-fn send_forces(connection: &mut dyn Connection, (energy, forces, virial): &(f64, Vec<f64>, [f64; 9])) -> Result<(), MdError> {
+fn send_forces(
+    connection: &mut dyn Connection,
+    (energy, forces, virial): &(f64, Vec<f64>, [f64; 9]),
+) -> Result<(), MdError> {
     let n_atoms = i32::try_from(forces.len() / 3)
         .map_err(|_| MdError::Protocol("too many atoms for the protocol".to_string()))?;
     let mut message = Vec::with_capacity(HEADER_LEN + 8 + 4 + 8 * forces.len() + 72 + 5);

@@ -132,12 +132,21 @@ mod tests {
         // Simple cubic argon crystal, 1 atom per cell of side 3.7 Å: σ_xx = (1/V) dE/dε_xx.
         let lj = LennardJones::argon();
         let crystal = |a: f64, b: f64| {
-            Structure::periodic(vec![18], vec![[0.0; 3]], [[a, 0.0, 0.0], [0.0, b, 0.0], [0.0, 0.0, b]], [true; 3])
+            Structure::periodic(
+                vec![18],
+                vec![[0.0; 3]],
+                [[a, 0.0, 0.0], [0.0, b, 0.0], [0.0, 0.0, b]],
+                [true; 3],
+            )
         };
         let (a, h) = (3.7, 1e-6);
         let energy = |a_x| lj.predict(&[crystal(a_x, a)], false).unwrap()[0].energy;
         let numeric = (energy(a * (1.0 + h)) - energy(a * (1.0 - h))) / (2.0 * h) / a.powi(3);
         let stress = lj.predict(&[crystal(a, a)], true).unwrap()[0].stress.unwrap();
-        assert!((stress[0][0] - numeric).abs() < 1e-7 * numeric.abs().max(1e-6), "{} vs {numeric}", stress[0][0]);
+        assert!(
+            (stress[0][0] - numeric).abs() < 1e-7 * numeric.abs().max(1e-6),
+            "{} vs {numeric}",
+            stress[0][0]
+        );
     }
 }

@@ -33,7 +33,12 @@ impl TrajectoryWriter {
     }
 
     /// Appends one frame and flushes it.
-    pub fn write(&mut self, structure: &Structure, energy_ev: f64, forces_ev_per_angstrom: &[[f64; 3]]) -> Result<(), MdError> {
+    pub fn write(
+        &mut self,
+        structure: &Structure,
+        energy_ev: f64,
+        forces_ev_per_angstrom: &[[f64; 3]],
+    ) -> Result<(), MdError> {
         let frame = LabelledStructure {
             structure: structure.clone(),
             energy: Some(energy_ev),

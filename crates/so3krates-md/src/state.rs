@@ -145,7 +145,8 @@ impl MdState {
         if self.structure.positions.iter().flatten().any(|x| !x.is_finite()) {
             return Err(MdError::Unstable {
                 step: self.step,
-                message: "positions became non-finite; the time step is too large for these forces".to_string(),
+                message: "positions became non-finite; the time step is too large for these forces"
+                    .to_string(),
             });
         }
         let evaluation = potential.evaluate(&self.structure, false).map_err(|error| match error {

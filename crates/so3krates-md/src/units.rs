@@ -36,10 +36,9 @@ pub fn energy_unit_in_ev(unit: &str) -> Result<f64, MdError> {
         "kcal/mol" | "kcal_mol" | "kcalmol" => Ok(KCAL_PER_MOL_EV),
         "kj/mol" | "kj_mol" | "kjmol" => Ok(KJ_PER_MOL_EV),
         "hartree" | "ha" | "eh" => Ok(HARTREE_EV),
-        _ => Err(MdError::UnknownUnit {
-            unit: unit.to_string(),
-            known: "eV, meV, kcal/mol, kJ/mol, Hartree",
-        }),
+        _ => {
+            Err(MdError::UnknownUnit { unit: unit.to_string(), known: "eV, meV, kcal/mol, kJ/mol, Hartree" })
+        }
     }
 }
 

@@ -125,13 +125,22 @@ fn expected_forces(structure: &Structure, stress: bool) -> Answer {
     };
     Answer::Forces {
         energy_ha: evaluation.energy_ev / HARTREE_EV,
-        forces_ha_per_bohr: evaluation.forces_ev_per_angstrom.iter().flatten().map(|f| f / force_unit).collect(),
+        forces_ha_per_bohr: evaluation
+            .forces_ev_per_angstrom
+            .iter()
+            .flatten()
+            .map(|f| f / force_unit)
+            .collect(),
         virial_ha,
     }
 }
 
 fn assert_close(actual: &Answer, expected: &Answer) {
-    let (Answer::Forces { energy_ha: e1, forces_ha_per_bohr: f1, virial_ha: w1 }, Answer::Forces { energy_ha: e2, forces_ha_per_bohr: f2, virial_ha: w2 }) = (actual, expected) else {
+    let (
+        Answer::Forces { energy_ha: e1, forces_ha_per_bohr: f1, virial_ha: w1 },
+        Answer::Forces { energy_ha: e2, forces_ha_per_bohr: f2, virial_ha: w2 },
+    ) = (actual, expected)
+    else {
         panic!("expected forces, got {actual:?}");
     };
     let scale = f2.iter().chain(w2).fold(e2.abs(), |m, v| m.max(v.abs()));
@@ -157,7 +166,14 @@ fn ase_message_order_with_status_between_posdata_and_getforce() {
     assert_eq!(summary, SessionSummary { evaluations: 1, exit_message: false }, "EOF ends the session");
 
     let answers = parse_answers(&bytes);
-    assert_eq!(answers[..3], [Answer::Status("NEEDINIT".into()), Answer::Status("READY".into()), Answer::Status("HAVEDATA".into())]);
+    assert_eq!(
+        answers[..3],
+        [
+            Answer::Status("NEEDINIT".into()),
+            Answer::Status("READY".into()),
+            Answer::Status("HAVEDATA".into())
+        ]
+    );
     assert_close(&answers[3], &expected_forces(&trimer, false));
 }
 
@@ -226,6 +242,7 @@ fn bad_messages_end_the_session_with_a_clear_error() {
     let truncated = message(truncated);
     assert!(truncated.contains("closed while reading the POSDATA positions"), "{truncated}");
 
-    let coincident = message(Server::default().init().posdata(&[[0.0; 3], [0.0; 3], [1.0, 4.0, 0.0]], [[0.0; 3]; 3]));
+    let coincident =
+        message(Server::default().init().posdata(&[[0.0; 3], [0.0; 3], [1.0, 4.0, 0.0]], [[0.0; 3]; 3]));
     assert!(coincident.contains("atoms 0 and 1 coincide"), "{coincident}");
 }

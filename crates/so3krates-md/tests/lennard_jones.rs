@@ -5,7 +5,9 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use so3krates_core::Structure;
-use so3krates_md::{relax_fire, simulate, FireSettings, Langevin, LennardJones, MdError, MdState, Potential, VelocityVerlet};
+use so3krates_md::{
+    relax_fire, simulate, FireSettings, Langevin, LennardJones, MdError, MdState, Potential, VelocityVerlet,
+};
 
 /// A 3×3×3 simple-cubic block of argon atoms 3.9 Å apart, slightly jiggled.
 fn argon_block(seed: u64) -> Structure {

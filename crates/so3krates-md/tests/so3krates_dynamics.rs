@@ -13,7 +13,9 @@ use rand::SeedableRng;
 use so3krates_core::backend::CpuF64Backend;
 use so3krates_core::io::{read_extxyz, ExtxyzKeys};
 use so3krates_core::{Model, Structure};
-use so3krates_md::{relax_fire, simulate, FireSettings, Langevin, MdError, MdState, Potential, VelocityVerlet};
+use so3krates_md::{
+    relax_fire, simulate, FireSettings, Langevin, MdError, MdState, Potential, VelocityVerlet,
+};
 
 fn fixture_model() -> Model<CpuF64Backend> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/ethanol_demo.so3krates");
@@ -106,7 +108,11 @@ fn relaxation_with_the_trained_model_reaches_the_force_threshold() {
         "ethanol FIRE: {} steps, E {:.5} → {:.5} eV, max force {:.2e} eV/Å",
         relaxed.steps, relaxed.initial_energy_ev, relaxed.energy_ev, relaxed.fmax_ev_per_angstrom
     );
-    assert!(relaxed.converged, "max force {} eV/Å after {} steps", relaxed.fmax_ev_per_angstrom, relaxed.steps);
+    assert!(
+        relaxed.converged,
+        "max force {} eV/Å after {} steps",
+        relaxed.fmax_ev_per_angstrom, relaxed.steps
+    );
     assert!(relaxed.energy_ev < relaxed.initial_energy_ev);
     let check = potential.evaluate(&relaxed.structure, false).unwrap();
     assert_eq!(check.energy_ev, relaxed.energy_ev, "the reported energy is that of the returned structure");

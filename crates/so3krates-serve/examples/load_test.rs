@@ -84,7 +84,10 @@ fn direct(model: &PathBuf, frames: &[Structure], args: &Args) -> Result<(), Box<
 async fn over_http(args: &Args, frames: Vec<Structure>) -> Result<(), Box<dyn std::error::Error>> {
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.clients).build()?;
     let bodies: Arc<Vec<Value>> = Arc::new(
-        frames.iter().map(|f| json!({ "structures": [{ "numbers": f.numbers, "positions": f.positions }] })).collect(),
+        frames
+            .iter()
+            .map(|f| json!({ "structures": [{ "numbers": f.numbers, "positions": f.positions }] }))
+            .collect(),
     );
     let sent = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let deadline = Instant::now() + Duration::from_secs_f64(args.seconds);
@@ -92,7 +95,8 @@ async fn over_http(args: &Args, frames: Vec<Structure>) -> Result<(), Box<dyn st
 
     let tasks: Vec<_> = (0..args.clients)
         .map(|_| {
-            let (client, bodies, sent, url, max) = (client.clone(), bodies.clone(), sent.clone(), args.url.clone(), args.max_requests);
+            let (client, bodies, sent, url, max) =
+                (client.clone(), bodies.clone(), sent.clone(), args.url.clone(), args.max_requests);
             tokio::spawn(async move {
                 let (mut latencies, mut errors) = (Vec::new(), 0usize);
                 while Instant::now() < deadline {
@@ -101,7 +105,12 @@ async fn over_http(args: &Args, frames: Vec<Structure>) -> Result<(), Box<dyn st
                         break;
                     }
                     let call = Instant::now();
-                    let ok = match client.post(format!("{url}/v1/predict")).json(&bodies[k % bodies.len()]).send().await {
+                    let ok = match client
+                        .post(format!("{url}/v1/predict"))
+                        .json(&bodies[k % bodies.len()])
+                        .send()
+                        .await
+                    {
                         Ok(response) if response.status().is_success() => response.bytes().await.is_ok(),
                         _ => false,
                     };
@@ -125,7 +134,10 @@ async fn over_http(args: &Args, frames: Vec<Structure>) -> Result<(), Box<dyn st
 
     let metrics = client.get(format!("{}/metrics", args.url)).send().await?.text().await?;
     let value = |name: &str| {
-        metrics.lines().find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse::<f64>().ok())).unwrap_or(f64::NAN)
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse::<f64>().ok()))
+            .unwrap_or(f64::NAN)
     };
     let mean_batch = value("so3krates_batch_structures_sum ") / value("so3krates_batch_structures_count ");
     println!(

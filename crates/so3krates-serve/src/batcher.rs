@@ -149,7 +149,8 @@ where
                     return;
                 }
                 Err(panic) => {
-                    let _ = loaded.send(Err(format!("the model loader panicked: {}", panic_message(&*panic))));
+                    let _ =
+                        loaded.send(Err(format!("the model loader panicked: {}", panic_message(&*panic))));
                     return;
                 }
             };
@@ -166,12 +167,19 @@ where
             let _ = thread.join();
             Err(ServeError::ModelLoad(message))
         }
-        Err(_) => Err(ServeError::Worker("the model thread ended before reporting the model load".to_string())),
+        Err(_) => {
+            Err(ServeError::Worker("the model thread ended before reporting the model load".to_string()))
+        }
     }
 }
 
 /// The loop of the model thread; returns when every sender is gone and the queue is empty.
-fn serve_jobs(predictor: &dyn ForcePredictor, receiver: &Receiver<Job>, settings: BatchSettings, metrics: &Metrics) {
+fn serve_jobs(
+    predictor: &dyn ForcePredictor,
+    receiver: &Receiver<Job>,
+    settings: BatchSettings,
+    metrics: &Metrics,
+) {
     let mut carried: Option<Job> = None;
     loop {
         let first = match carried.take() {
@@ -236,7 +244,8 @@ fn evaluate_batch(predictor: &dyn ForcePredictor, batch: Vec<Job>, metrics: &Met
         if group.is_empty() {
             continue;
         }
-        let structures: Vec<Structure> = group.iter().flat_map(|job| job.structures.iter().cloned()).collect();
+        let structures: Vec<Structure> =
+            group.iter().flat_map(|job| job.structures.iter().cloned()).collect();
         match call_model(predictor, &structures, stress, metrics) {
             Ok(predictions) => {
                 let mut predictions = predictions.into_iter();
@@ -275,14 +284,24 @@ fn call_model(
     metrics.model_call_duration_seconds.observe(elapsed.as_secs_f64());
     metrics.batch_structures.observe(structures.len() as f64);
     metrics.batch_atoms.observe(n_atoms as f64);
-    debug!(structures = structures.len(), atoms = n_atoms, stress, elapsed_ms = elapsed.as_secs_f64() * 1e3, "model call");
+    debug!(
+        structures = structures.len(),
+        atoms = n_atoms,
+        stress,
+        elapsed_ms = elapsed.as_secs_f64() * 1e3,
+        "model call"
+    );
     match outcome {
         Ok(Ok(predictions)) if predictions.len() == structures.len() => {
             metrics.structures.inc_by(structures.len() as u64);
             Ok(predictions)
         }
         Ok(Ok(predictions)) => Err(ModelFailure {
-            message: format!("the model returned {} predictions for {} structures", predictions.len(), structures.len()),
+            message: format!(
+                "the model returned {} predictions for {} structures",
+                predictions.len(),
+                structures.len()
+            ),
             structure_index: None,
             input_fault: false,
         }),

@@ -35,7 +35,10 @@ impl Metrics {
     pub fn new() -> Result<Self, prometheus::Error> {
         let registry = Registry::new();
         let requests = IntCounterVec::new(
-            Opts::new("so3krates_predict_requests_total", "Answered POST /v1/predict requests by HTTP status"),
+            Opts::new(
+                "so3krates_predict_requests_total",
+                "Answered POST /v1/predict requests by HTTP status",
+            ),
             &["status"],
         )?;
         let errors = IntCounterVec::new(

@@ -15,7 +15,12 @@ use crate::api::{
         description = "Energies, forces and stress from a So3krates force field. Lengths in Å; \
                        energies in the model's unit, stated in every response."
     ),
-    paths(crate::routes::predict, crate::routes::health, crate::routes::metrics, crate::routes::openapi_json),
+    paths(
+        crate::routes::predict,
+        crate::routes::health,
+        crate::routes::metrics,
+        crate::routes::openapi_json
+    ),
     components(schemas(
         PredictRequest,
         StructureInput,

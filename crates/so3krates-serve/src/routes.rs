@@ -14,7 +14,9 @@ use so3krates_core::Prediction;
 use tracing::debug;
 use utoipa::OpenApi;
 
-use crate::api::{ErrorBody, HealthResponse, PredictRequest, PredictResponse, ResponseUnits, StructureResult};
+use crate::api::{
+    ErrorBody, HealthResponse, PredictRequest, PredictResponse, ResponseUnits, StructureResult,
+};
 use crate::batcher::{BatchQueue, ModelFailure, SubmitError};
 use crate::config::ServerConfig;
 use crate::error::ApiError;
@@ -61,7 +63,11 @@ pub fn router(state: AppState) -> Router {
     ),
     tag = "prediction"
 )]
-pub async fn predict(State(state): State<AppState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+pub async fn predict(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let started = Instant::now();
     let outcome = answer_predict(&state, &headers, body).await;
     let elapsed = started.elapsed();
@@ -73,7 +79,12 @@ pub async fn predict(State(state): State<AppState>, headers: HeaderMap, body: Re
     state.metrics.request_duration_seconds.observe(elapsed.as_secs_f64());
     match outcome {
         Ok((response, n_structures)) => {
-            debug!(status = status.as_u16(), structures = n_structures, elapsed_ms = elapsed.as_secs_f64() * 1e3, "POST /v1/predict");
+            debug!(
+                status = status.as_u16(),
+                structures = n_structures,
+                elapsed_ms = elapsed.as_secs_f64() * 1e3,
+                "POST /v1/predict"
+            );
             Json(response).into_response()
         }
         Err(error) => {
@@ -105,24 +116,33 @@ async fn answer_predict(
         parse_request(&body).and_then(|request| validate_request(request, &model, max_atoms))
     })
     .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("validation task failed: {e}")))??;
+    .map_err(|e| {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("validation task failed: {e}"))
+    })??;
 
     let ValidRequest { structures, properties, .. } = request;
     let n_structures = structures.len();
     let answer = state.queue.submit(structures, properties.stress).map_err(|error| match error {
         SubmitError::QueueFull => ApiError::unavailable(
-            format!("the queue is full ({} requests wait for the model); retry later", state.config.queue_capacity),
+            format!(
+                "the queue is full ({} requests wait for the model); retry later",
+                state.config.queue_capacity
+            ),
             state.config.retry_after_seconds,
         ),
-        SubmitError::Stopped => {
-            ApiError::unavailable("the model thread has stopped; the server is shutting down", state.config.retry_after_seconds)
-        }
+        SubmitError::Stopped => ApiError::unavailable(
+            "the model thread has stopped; the server is shutting down",
+            state.config.retry_after_seconds,
+        ),
     })?;
     let predictions = answer
         .await
-        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "the model thread dropped the request"))?
+        .map_err(|_| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "the model thread dropped the request")
+        })?
         .map_err(failure_to_error)?;
-    let results = predictions.into_iter().map(|prediction| structure_result(prediction, properties)).collect();
+    let results =
+        predictions.into_iter().map(|prediction| structure_result(prediction, properties)).collect();
     Ok((PredictResponse { units: response_units(&state.model), results }, n_structures))
 }
 
@@ -143,7 +163,11 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
 }
 
 fn failure_to_error(failure: ModelFailure) -> ApiError {
-    let status = if failure.input_fault { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::INTERNAL_SERVER_ERROR };
+    let status = if failure.input_fault {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::INTERNAL_SERVER_ERROR
+    };
     ApiError {
         field: failure.structure_index.map(|index| format!("structures[{index}]")),
         ..ApiError::new(status, failure.message)
@@ -204,9 +228,12 @@ pub async fn health(State(state): State<AppState>) -> Json<HealthResponse> {
 )]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     match state.metrics.render() {
-        Ok(text) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response(),
+        Ok(text) => {
+            ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response()
+        }
         Err(error) => {
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("cannot encode metrics: {error}")).into_response()
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("cannot encode metrics: {error}"))
+                .into_response()
         }
     }
 }

@@ -53,7 +53,10 @@ pub fn parse_request(body: &[u8]) -> Result<PredictRequest, ApiError> {
     let request: PredictRequest = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
         let field = (path != "." && !path.is_empty()).then_some(path);
-        ApiError { field, ..ApiError::new(StatusCode::BAD_REQUEST, format!("malformed JSON: {}", error.inner())) }
+        ApiError {
+            field,
+            ..ApiError::new(StatusCode::BAD_REQUEST, format!("malformed JSON: {}", error.inner()))
+        }
     })?;
     deserializer
         .end()
@@ -69,7 +72,10 @@ pub fn validate_request(
 ) -> Result<ValidRequest, ApiError> {
     let properties = property_set(request.properties.as_deref())?;
     if request.structures.is_empty() {
-        return Err(ApiError::invalid_field("structures", "the request holds no structure; give at least one"));
+        return Err(ApiError::invalid_field(
+            "structures",
+            "the request holds no structure; give at least one",
+        ));
     }
     let n_atoms: usize = request.structures.iter().map(|s| s.positions.len()).sum();
     if n_atoms > max_atoms_per_request {
@@ -99,7 +105,10 @@ fn property_set(properties: Option<&[Property]>) -> Result<PropertySet, ApiError
         return Ok(PropertySet { energy: true, forces: true, stress: false });
     };
     if properties.is_empty() {
-        return Err(ApiError::invalid_field("properties", "asks for nothing; name energy, forces and/or stress"));
+        return Err(ApiError::invalid_field(
+            "properties",
+            "asks for nothing; name energy, forces and/or stress",
+        ));
     }
     let mut set = PropertySet::default();
     for property in properties {
@@ -113,7 +122,11 @@ fn property_set(properties: Option<&[Property]>) -> Result<PropertySet, ApiError
 }
 
 /// Checks one structure; `field` is its path in the request (`structures[2]`).
-pub fn validate_structure(input: StructureInput, field: &str, model: &ModelInfo) -> Result<Structure, ApiError> {
+pub fn validate_structure(
+    input: StructureInput,
+    field: &str,
+    model: &ModelInfo,
+) -> Result<Structure, ApiError> {
     let (numbers, elements_field) = atomic_numbers(&input, field)?;
     let n_atoms = input.positions.len();
     if n_atoms == 0 {
@@ -122,7 +135,11 @@ pub fn validate_structure(input: StructureInput, field: &str, model: &ModelInfo)
     if numbers.len() != n_atoms {
         return Err(ApiError::invalid_field(
             format!("{field}.positions"),
-            format!("{} positions but {} entries in {elements_field}; give one position per atom", n_atoms, numbers.len()),
+            format!(
+                "{} positions but {} entries in {elements_field}; give one position per atom",
+                n_atoms,
+                numbers.len()
+            ),
         ));
     }
     if let Some(known) = &model.elements {
@@ -130,7 +147,10 @@ pub fn validate_structure(input: StructureInput, field: &str, model: &ModelInfo)
     }
     for (atom, position) in input.positions.iter().enumerate() {
         if let Some(problem) = coordinate_problem(position) {
-            return Err(ApiError::invalid_field(format!("{field}.positions[{atom}]"), format!("position {problem}")));
+            return Err(ApiError::invalid_field(
+                format!("{field}.positions[{atom}]"),
+                format!("position {problem}"),
+            ));
         }
     }
     let pbc = input.pbc.unwrap_or([false; 3]);
@@ -138,7 +158,10 @@ pub fn validate_structure(input: StructureInput, field: &str, model: &ModelInfo)
         Some(cell) => {
             for (row, vector) in cell.iter().enumerate() {
                 if let Some(problem) = coordinate_problem(vector) {
-                    return Err(ApiError::invalid_field(format!("{field}.cell[{row}]"), format!("lattice vector {problem}")));
+                    return Err(ApiError::invalid_field(
+                        format!("{field}.cell[{row}]"),
+                        format!("lattice vector {problem}"),
+                    ));
                 }
             }
             Structure::periodic(numbers, input.positions, cell, pbc)
@@ -179,7 +202,9 @@ pub fn validate_structure(input: StructureInput, field: &str, model: &ModelInfo)
 /// The atomic numbers of a structure and the name of the field they came from.
 fn atomic_numbers(input: &StructureInput, field: &str) -> Result<(Vec<u8>, &'static str), ApiError> {
     match (&input.numbers, &input.symbols) {
-        (Some(_), Some(_)) => Err(ApiError::invalid_field(field, "give either `numbers` or `symbols`, not both")),
+        (Some(_), Some(_)) => {
+            Err(ApiError::invalid_field(field, "give either `numbers` or `symbols`, not both"))
+        }
         (None, None) => Err(ApiError::invalid_field(
             field,
             "the elements are missing: give `numbers` (atomic numbers) or `symbols` (chemical symbols)",
@@ -188,7 +213,10 @@ fn atomic_numbers(input: &StructureInput, field: &str) -> Result<(Vec<u8>, &'sta
             if let Some(atom) = numbers.iter().position(|&z| z == 0 || z > MAX_ATOMIC_NUMBER) {
                 return Err(ApiError::invalid_field(
                     format!("{field}.numbers[{atom}]"),
-                    format!("atomic number {} does not exist or is not supported (1..={MAX_ATOMIC_NUMBER})", numbers[atom]),
+                    format!(
+                        "atomic number {} does not exist or is not supported (1..={MAX_ATOMIC_NUMBER})",
+                        numbers[atom]
+                    ),
                 ));
             }
             Ok((numbers.clone(), "numbers"))

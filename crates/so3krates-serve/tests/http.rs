@@ -90,7 +90,8 @@ impl Running {
 }
 
 async fn post(client: &reqwest::Client, url: &str, body: &Value) -> (u16, Value) {
-    let response = client.post(format!("{url}/v1/predict")).json(body).send().await.expect("the request is answered");
+    let response =
+        client.post(format!("{url}/v1/predict")).json(body).send().await.expect("the request is answered");
     let status = response.status().as_u16();
     (status, response.json().await.expect("the answer is JSON"))
 }
@@ -167,7 +168,12 @@ async fn a_mixed_batch_over_http_equals_direct_evaluation() {
     }
     assert!(results[4].get("stress").is_some(), "the periodic structure has a stress");
 
-    let (status, answer) = post(&client, &server.url, &json!({ "structures": [as_json(&structures[0])], "properties": ["energy"] })).await;
+    let (status, answer) = post(
+        &client,
+        &server.url,
+        &json!({ "structures": [as_json(&structures[0])], "properties": ["energy"] }),
+    )
+    .await;
     assert_eq!(status, 200);
     assert!(answer["results"][0].get("forces").is_none(), "only the energy was asked for");
     server.shutdown().await;
@@ -221,7 +227,8 @@ where
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_gets_a_documented_4xx_naming_the_field() {
-    let config = ServerConfig { max_atoms_per_request: 50, max_body_bytes: 20_000, ..ServerConfig::default() };
+    let config =
+        ServerConfig { max_atoms_per_request: 50, max_body_bytes: 20_000, ..ServerConfig::default() };
     let server = Running::with_model(config).await;
     let client = reqwest::Client::new();
     let ethanol = ethanol_frames(1).remove(0);
@@ -234,23 +241,129 @@ async fn bad_input_gets_a_documented_4xx_naming_the_field() {
 
     // (case, body, expected status, expected field, a word the message must hold)
     let cases: Vec<(&str, Value, u16, Option<&str>, &str)> = vec![
-        ("missing positions", with(&|s| { s.as_object_mut().unwrap().remove("positions"); }), 400, Some("structures[1]"), "positions"),
-        ("wrong type", with(&|s| s["numbers"] = json!("CCO")), 400, Some("structures[1].numbers"), "malformed"),
-        ("three numbers but nine positions", with(&|s| s["numbers"] = json!([6, 6, 8])), 422, Some("structures[1].positions"), "positions"),
-        ("both numbers and symbols", with(&|s| s["symbols"] = json!(["C"])), 422, Some("structures[1]"), "either"),
-        ("no elements", with(&|s| { s.as_object_mut().unwrap().remove("numbers"); }), 422, Some("structures[1]"), "missing"),
-        ("iron, unknown to the model", with(&|s| s["numbers"][4] = json!(26)), 422, Some("structures[1].numbers[4]"), "Fe"),
-        ("an unknown symbol", with(&|s| { s.as_object_mut().unwrap().remove("numbers"); s["symbols"] = json!(["C", "C", "O", "H", "H", "Xx", "H", "H", "H"]); }), 422, Some("structures[1].symbols[5]"), "Xx"),
-        ("atomic number 0", with(&|s| s["numbers"][0] = json!(0)), 422, Some("structures[1].numbers[0]"), "atomic number"),
-        ("coincident atoms", with(&|s| s["positions"][7] = s["positions"][2].clone()), 422, Some("structures[1].positions[7]"), "coincide"),
-        ("a coordinate beyond range", with(&|s| s["positions"][3][1] = json!(1e12)), 422, Some("structures[1].positions[3]"), "beyond"),
-        ("a singular cell", with(&|s| { s["cell"] = json!([[5.0, 0.0, 0.0], [10.0, 0.0, 0.0], [0.0, 0.0, 5.0]]); s["pbc"] = json!([true, true, true]); }), 422, Some("structures[1].cell"), "singular"),
-        ("pbc without a cell", with(&|s| s["pbc"] = json!([true, false, false])), 422, Some("structures[1].pbc"), "cell"),
-        ("a cell with three rows of two", with(&|s| s["cell"] = json!([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])), 400, Some("structures[1].cell[0]"), "malformed"),
+        (
+            "missing positions",
+            with(&|s| {
+                s.as_object_mut().unwrap().remove("positions");
+            }),
+            400,
+            Some("structures[1]"),
+            "positions",
+        ),
+        (
+            "wrong type",
+            with(&|s| s["numbers"] = json!("CCO")),
+            400,
+            Some("structures[1].numbers"),
+            "malformed",
+        ),
+        (
+            "three numbers but nine positions",
+            with(&|s| s["numbers"] = json!([6, 6, 8])),
+            422,
+            Some("structures[1].positions"),
+            "positions",
+        ),
+        (
+            "both numbers and symbols",
+            with(&|s| s["symbols"] = json!(["C"])),
+            422,
+            Some("structures[1]"),
+            "either",
+        ),
+        (
+            "no elements",
+            with(&|s| {
+                s.as_object_mut().unwrap().remove("numbers");
+            }),
+            422,
+            Some("structures[1]"),
+            "missing",
+        ),
+        (
+            "iron, unknown to the model",
+            with(&|s| s["numbers"][4] = json!(26)),
+            422,
+            Some("structures[1].numbers[4]"),
+            "Fe",
+        ),
+        (
+            "an unknown symbol",
+            with(&|s| {
+                s.as_object_mut().unwrap().remove("numbers");
+                s["symbols"] = json!(["C", "C", "O", "H", "H", "Xx", "H", "H", "H"]);
+            }),
+            422,
+            Some("structures[1].symbols[5]"),
+            "Xx",
+        ),
+        (
+            "atomic number 0",
+            with(&|s| s["numbers"][0] = json!(0)),
+            422,
+            Some("structures[1].numbers[0]"),
+            "atomic number",
+        ),
+        (
+            "coincident atoms",
+            with(&|s| s["positions"][7] = s["positions"][2].clone()),
+            422,
+            Some("structures[1].positions[7]"),
+            "coincide",
+        ),
+        (
+            "a coordinate beyond range",
+            with(&|s| s["positions"][3][1] = json!(1e12)),
+            422,
+            Some("structures[1].positions[3]"),
+            "beyond",
+        ),
+        (
+            "a singular cell",
+            with(&|s| {
+                s["cell"] = json!([[5.0, 0.0, 0.0], [10.0, 0.0, 0.0], [0.0, 0.0, 5.0]]);
+                s["pbc"] = json!([true, true, true]);
+            }),
+            422,
+            Some("structures[1].cell"),
+            "singular",
+        ),
+        (
+            "pbc without a cell",
+            with(&|s| s["pbc"] = json!([true, false, false])),
+            422,
+            Some("structures[1].pbc"),
+            "cell",
+        ),
+        (
+            "a cell with three rows of two",
+            with(&|s| s["cell"] = json!([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])),
+            400,
+            Some("structures[1].cell[0]"),
+            "malformed",
+        ),
         ("no structures", json!({ "structures": [] }), 422, Some("structures"), "no structure"),
-        ("an unknown property", json!({ "structures": [good.clone()], "properties": ["charges"] }), 400, Some("properties[0]"), "charges"),
-        ("an unknown key", json!({ "structures": [good.clone()], "temperature": 300 }), 400, Some("temperature"), "unknown field"),
-        ("more atoms than the limit", json!({ "structures": vec![good.clone(); 6] }), 413, Some("structures"), "at most 50"),
+        (
+            "an unknown property",
+            json!({ "structures": [good.clone()], "properties": ["charges"] }),
+            400,
+            Some("properties[0]"),
+            "charges",
+        ),
+        (
+            "an unknown key",
+            json!({ "structures": [good.clone()], "temperature": 300 }),
+            400,
+            Some("temperature"),
+            "unknown field",
+        ),
+        (
+            "more atoms than the limit",
+            json!({ "structures": vec![good.clone(); 6] }),
+            413,
+            Some("structures"),
+            "at most 50",
+        ),
     ];
     for (case, body, status, field, word) in cases {
         let (got, answer) = post(&client, &server.url, &body).await;
@@ -263,7 +376,11 @@ async fn bad_input_gets_a_documented_4xx_naming_the_field() {
     // What JSON itself cannot hold: NaN, infinity, and text that is not JSON at all.
     let raw_cases: Vec<(&str, String, u16)> = vec![
         ("NaN coordinate", good.to_string().replacen("positions\":[[", "positions\":[[NaN,", 1), 400),
-        ("infinite coordinate", format!("{{\"structures\":[{{\"numbers\":[1],\"positions\":[[1e999,0,0]]}}]}}"), 400),
+        (
+            "infinite coordinate",
+            format!("{{\"structures\":[{{\"numbers\":[1],\"positions\":[[1e999,0,0]]}}]}}"),
+            400,
+        ),
         ("truncated JSON", format!("{{\"structures\":[{}", good), 400),
         ("trailing garbage", format!("{{\"structures\":[{good}]}} x"), 400),
     ];
@@ -320,7 +437,10 @@ impl ForcePredictor for FailsOnMarkedStructures {
     }
 }
 
-fn failing_predictor(calls: Arc<AtomicUsize>, delay: Duration) -> impl FnOnce() -> Result<LoadedPredictor, CoreError> + Send {
+fn failing_predictor(
+    calls: Arc<AtomicUsize>,
+    delay: Duration,
+) -> impl FnOnce() -> Result<LoadedPredictor, CoreError> + Send {
     move || {
         let predictor = FailsOnMarkedStructures { model: direct_model(), calls, delay };
         Ok(LoadedPredictor::any_element(Box::new(predictor)))
@@ -420,7 +540,10 @@ async fn shutdown_drains_the_requests_in_flight() {
     }
     assert_eq!(summary.requests, 4);
     assert_eq!(summary.structures, 4);
-    assert!(reqwest::Client::new().get(format!("{url}/health")).send().await.is_err(), "still listening after shutdown");
+    assert!(
+        reqwest::Client::new().get(format!("{url}/health")).send().await.is_err(),
+        "still listening after shutdown"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -428,7 +551,8 @@ async fn health_metrics_and_openapi_describe_the_server() {
     let server = Running::with_model(ServerConfig::default()).await;
     let client = reqwest::Client::new();
 
-    let health: Value = client.get(format!("{}/health", server.url)).send().await.unwrap().json().await.unwrap();
+    let health: Value =
+        client.get(format!("{}/health", server.url)).send().await.unwrap().json().await.unwrap();
     assert_eq!(health["status"], "ok");
     assert_eq!(health["energy_unit"], "eV");
     assert_eq!(health["elements"], json!([1, 6, 8]));
@@ -451,7 +575,8 @@ async fn health_metrics_and_openapi_describe_the_server() {
         assert!(metrics.contains(line), "/metrics lacks {line:?}:\n{metrics}");
     }
 
-    let openapi: Value = client.get(format!("{}/openapi.json", server.url)).send().await.unwrap().json().await.unwrap();
+    let openapi: Value =
+        client.get(format!("{}/openapi.json", server.url)).send().await.unwrap().json().await.unwrap();
     assert!(openapi["openapi"].as_str().unwrap().starts_with("3."));
     for path in ["/v1/predict", "/health", "/metrics", "/openapi.json"] {
         assert!(openapi["paths"].get(path).is_some(), "the OpenAPI document lacks {path}");
@@ -465,6 +590,9 @@ async fn health_metrics_and_openapi_describe_the_server() {
 async fn a_model_that_cannot_load_fails_before_listening() {
     let missing = PathBuf::from("no/such/model.so3krates");
     let config = ServerConfig { bind: "127.0.0.1:0".parse().unwrap(), ..ServerConfig::default() };
-    let error = Server::start(config, model_file_loader(missing, DeviceKind::Cpu)).await.err().expect("no model, no server");
+    let error = Server::start(config, model_file_loader(missing, DeviceKind::Cpu))
+        .await
+        .err()
+        .expect("no model, no server");
     assert!(error.to_string().contains("no/such/model.so3krates"), "{error}");
 }

@@ -7,25 +7,16 @@
 //! Needs Python with ASE (`.ci/run` installs it). Without ASE the test is skipped with a
 //! message, except under CI (`CI` set), where it fails.
 
+mod common;
+
+use common::*;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use so3krates_core::backend::CpuBackend;
 use so3krates_core::io::{read_extxyz, write_extxyz, ExtxyzKeys, LabelledStructure};
 use so3krates_core::Model;
-
-fn ase_available() -> bool {
-    let found = Command::new("python3").args(["-c", "import ase"]).status().map(|s| s.success()).unwrap_or(false);
-    if !found {
-        assert!(std::env::var_os("CI").is_none(), "CI must install ASE (pip install ase) for the i-PI interop test");
-        println!("skipped: python3 with ASE not found (pip install ase)");
-    }
-    found
-}
-
-fn fixture_model() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../so3krates-md/tests/data/ethanol_demo.so3krates")
-}
 
 fn write_ethanol(dir: &Path) -> PathBuf {
     let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/ethanol_gfn2_500K.xyz");
@@ -39,7 +30,7 @@ fn write_ethanol(dir: &Path) -> PathBuf {
 }
 
 fn drive_with_ase(mode: &str, endpoint: &str) {
-    if !ase_available() {
+    if !external_tool_available(&["python3", "-c", "import ase"], "pip install ase") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -48,7 +39,7 @@ fn drive_with_ase(mode: &str, endpoint: &str) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/ase_socketio.py");
     let status = Command::new("python3")
         .arg(&script)
-        .args([env!("CARGO_BIN_EXE_so3krates"), fixture_model().to_str().unwrap()])
+        .args([env!("CARGO_BIN_EXE_so3krates"), demo_model().to_str().unwrap()])
         .args([structure.to_str().unwrap(), output.to_str().unwrap(), mode, endpoint, "8"])
         .status()
         .unwrap();
@@ -59,7 +50,7 @@ fn drive_with_ase(mode: &str, endpoint: &str) {
     let frames = record["frames"].as_array().unwrap();
     assert_eq!(frames.len(), 9, "8 steps and the start");
 
-    let model = Model::<CpuBackend>::load(&fixture_model(), &Default::default()).unwrap();
+    let model = Model::<CpuBackend>::load(&demo_model(), &Default::default()).unwrap();
     let template = read_extxyz(&structure, &ExtxyzKeys::default()).unwrap().remove(0).structure;
     let as_vectors = |value: &serde_json::Value| -> Vec<[f64; 3]> {
         value.as_array().unwrap().iter().map(|row| [0, 1, 2].map(|c| row[c].as_f64().unwrap())).collect()
@@ -72,7 +63,11 @@ fn drive_with_ase(mode: &str, endpoint: &str) {
         let direct = &model.energy_forces(&[structure]).unwrap()[0];
 
         let energy = frame["energy"].as_f64().unwrap();
-        assert!((energy - direct.energy).abs() <= 1e-6 * direct.energy.abs(), "frame {k}: {energy} vs {}", direct.energy);
+        assert!(
+            (energy - direct.energy).abs() <= 1e-6 * direct.energy.abs(),
+            "frame {k}: {energy} vs {}",
+            direct.energy
+        );
         let forces = as_vectors(&frame["forces"]);
         let scale = direct.forces.iter().flatten().fold(0.0f64, |m, f| m.max(f.abs()));
         for (a, b) in forces.iter().flatten().zip(direct.forces.iter().flatten()) {

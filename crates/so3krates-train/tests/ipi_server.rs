@@ -7,7 +7,11 @@
 //! Needs the `i-pi` command (`.ci/run` installs it). Without it the tests are skipped with
 //! a message, except under CI (`CI` set), where they fail.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::*;
+
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -15,28 +19,13 @@ use so3krates_core::backend::CpuBackend;
 use so3krates_core::io::{chemical_symbol, read_extxyz, write_extxyz, ExtxyzKeys, LabelledStructure};
 use so3krates_core::{Model, Structure};
 
-fn ipi_available() -> bool {
-    let found = Command::new("i-pi").arg("-h").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok();
-    if !found {
-        assert!(std::env::var_os("CI").is_none(), "CI must install i-PI (pip install ipi) for this test");
-        println!("skipped: the i-pi command was not found (pip install ipi)");
-    }
-    found
-}
-
-fn fixture_model() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../so3krates-md/tests/data/ethanol_demo.so3krates")
-}
-
-fn ethanol() -> Structure {
-    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/ethanol_gfn2_500K.xyz");
-    read_extxyz(&shipped, &ExtxyzKeys::default()).unwrap().remove(0).structure
-}
-
 /// i-PI's input: the start geometry in its xyz dialect (units in the comment line) and an
 /// NVE simulation of `beads` beads whose forces come from the unix socket `socket`.
 fn write_ipi_input(dir: &Path, structure: &Structure, socket: &str, beads: usize, steps: usize) {
-    let mut xyz = format!("{}\n# CELL(abcABC): 20.0 20.0 20.0 90.0 90.0 90.0 positions{{angstrom}} cell{{angstrom}}\n", structure.len());
+    let mut xyz = format!(
+        "{}\n# CELL(abcABC): 20.0 20.0 20.0 90.0 90.0 90.0 positions{{angstrom}} cell{{angstrom}}\n",
+        structure.len()
+    );
     for (z, p) in structure.numbers.iter().zip(&structure.positions) {
         xyz += &format!("{} {:.12} {:.12} {:.12}\n", chemical_symbol(*z).unwrap(), p[0], p[1], p[2]);
     }
@@ -85,11 +74,11 @@ fn std_dev(values: impl Iterator<Item = f64> + Clone) -> f64 {
 }
 
 fn run_ipi(beads: usize, steps: usize) {
-    if !ipi_available() {
+    if !external_tool_available(&["i-pi", "-h"], "pip install ipi") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let structure = ethanol();
+    let structure = read_extxyz(&shipped_data(), &ExtxyzKeys::default()).unwrap().remove(0).structure;
     let socket = format!("so3k-{}-{beads}", std::process::id());
     write_ipi_input(dir.path(), &structure, &socket, beads, steps);
     let species = dir.path().join("ethanol.xyz");
@@ -107,7 +96,7 @@ fn run_ipi(beads: usize, steps: usize) {
         .expect("i-pi starts");
     // Our client retries until i-PI's socket exists.
     let client = Command::new(env!("CARGO_BIN_EXE_so3krates"))
-        .args(["ipi", "--model", fixture_model().to_str().unwrap(), "--structure", species.to_str().unwrap()])
+        .args(["ipi", "--model", demo_model().to_str().unwrap(), "--structure", species.to_str().unwrap()])
         .args(["--unix", &socket, "--connect-timeout", "60"])
         .output()
         .expect("so3krates ipi runs");
@@ -131,16 +120,22 @@ fn run_ipi(beads: usize, steps: usize) {
     let rows = read_properties(&dir.path().join("sim.out"));
     assert_eq!(rows.len(), steps + 1, "a property row per step and the start");
     // All beads start on the file's geometry: the bead-averaged potential is its energy.
-    let model = Model::<CpuBackend>::load(&fixture_model(), &Default::default()).unwrap();
+    let model = Model::<CpuBackend>::load(&demo_model(), &Default::default()).unwrap();
     let direct = model.energy_forces(&[structure]).unwrap()[0].energy;
     let potential = rows[0][2];
-    assert!((potential - direct).abs() <= 1e-6 * direct.abs(), "i-PI's potential {potential} eV vs direct {direct} eV");
+    assert!(
+        (potential - direct).abs() <= 1e-6 * direct.abs(),
+        "i-PI's potential {potential} eV vs direct {direct} eV"
+    );
 
     let conserved = std_dev(rows.iter().map(|r| r[1]));
     let kinetic = std_dev(rows.iter().map(|r| r[3]));
     println!("i-PI NVE, {beads} bead(s), {steps} steps of 0.25 fs: σ(conserved) {conserved:.3e} eV, σ(kinetic) {kinetic:.3e} eV");
     assert!(kinetic > 1e-3, "the atoms barely moved: σ(kinetic) {kinetic} eV");
-    assert!(conserved < 0.05 * kinetic, "i-PI's conserved quantity is not conserved: σ {conserved} eV vs σ(kinetic) {kinetic} eV");
+    assert!(
+        conserved < 0.05 * kinetic,
+        "i-PI's conserved quantity is not conserved: σ {conserved} eV vs σ(kinetic) {kinetic} eV"
+    );
 }
 
 #[test]

@@ -6,30 +6,16 @@
 //! The ASE check needs Python with ASE (`.ci/run` installs it); without it only the Rust
 //! reader checks the trajectory, except under CI (`CI` set), where ASE is required.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::*;
+
 use std::process::{Command, Output};
 
 use so3krates_core::io::{read_extxyz, ExtxyzKeys};
 
-fn fixture_model() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../so3krates-md/tests/data/ethanol_demo.so3krates")
-}
-
-fn shipped_data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/ethanol_gfn2_500K.xyz")
-}
-
 fn so3krates(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_so3krates")).args(args).output().expect("so3krates runs")
-}
-
-fn ase_available() -> bool {
-    let found = Command::new("python3").args(["-c", "import ase"]).status().map(|s| s.success()).unwrap_or(false);
-    if !found {
-        assert!(std::env::var_os("CI").is_none(), "CI must install ASE (pip install ase)");
-        println!("skipped the ASE reading: python3 with ASE not found");
-    }
-    found
 }
 
 #[test]
@@ -37,9 +23,27 @@ fn md_writes_a_trajectory_that_ase_reads_and_a_thermo_log() {
     let dir = tempfile::tempdir().unwrap();
     let trajectory = dir.path().join("md.xyz");
     let output = so3krates(&[
-        "md", "--model", fixture_model().to_str().unwrap(), "--structure", shipped_data().to_str().unwrap(),
-        "--frame", "3", "--steps", "40", "--dt", "0.5", "--temperature", "300", "--friction", "0.01",
-        "--interval", "10", "--seed", "7", "--trajectory", trajectory.to_str().unwrap(),
+        "md",
+        "--model",
+        demo_model().to_str().unwrap(),
+        "--structure",
+        shipped_data().to_str().unwrap(),
+        "--frame",
+        "3",
+        "--steps",
+        "40",
+        "--dt",
+        "0.5",
+        "--temperature",
+        "300",
+        "--friction",
+        "0.01",
+        "--interval",
+        "10",
+        "--seed",
+        "7",
+        "--trajectory",
+        trajectory.to_str().unwrap(),
     ]);
     let log = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{log}");
@@ -59,7 +63,7 @@ fn md_writes_a_trajectory_that_ase_reads_and_a_thermo_log() {
     }
     assert_eq!(lines.count(), 5, "a thermo row per written frame");
 
-    if ase_available() {
+    if external_tool_available(&["python3", "-c", "import ase"], "pip install ase") {
         let script = format!(
             "from ase.io import read\n\
              frames = read({:?}, ':')\n\
@@ -69,11 +73,18 @@ fn md_writes_a_trajectory_that_ase_reads_and_a_thermo_log() {
             trajectory.to_str().unwrap()
         );
         let ase = Command::new("python3").args(["-c", &script]).output().unwrap();
-        assert!(ase.status.success(), "ASE cannot read the trajectory: {}", String::from_utf8_lossy(&ase.stderr));
+        assert!(
+            ase.status.success(),
+            "ASE cannot read the trajectory: {}",
+            String::from_utf8_lossy(&ase.stderr)
+        );
         let printed = String::from_utf8_lossy(&ase.stdout);
         let ase_energy: f64 = printed.split_whitespace().nth(1).unwrap().parse().unwrap();
         let energy = frames[4].energy.unwrap();
-        assert!((ase_energy - energy).abs() <= 1e-9 * energy.abs(), "ASE read {ase_energy} eV, we wrote {energy} eV");
+        assert!(
+            (ase_energy - energy).abs() <= 1e-9 * energy.abs(),
+            "ASE read {ase_energy} eV, we wrote {energy} eV"
+        );
     }
 }
 
@@ -82,21 +93,33 @@ fn relax_lowers_the_energy_to_the_force_threshold() {
     let dir = tempfile::tempdir().unwrap();
     let relaxed = dir.path().join("relaxed.xyz");
     let output = so3krates(&[
-        "relax", "--model", fixture_model().to_str().unwrap(), "--structure", shipped_data().to_str().unwrap(),
-        "--fmax", "0.02", "--output", relaxed.to_str().unwrap(),
+        "relax",
+        "--model",
+        demo_model().to_str().unwrap(),
+        "--structure",
+        shipped_data().to_str().unwrap(),
+        "--fmax",
+        "0.02",
+        "--output",
+        relaxed.to_str().unwrap(),
     ]);
     let log = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{log}");
     assert!(log.contains("relax: converged"), "{log}");
 
     let frame = read_extxyz(&relaxed, &ExtxyzKeys::default()).unwrap().remove(0);
-    let fmax = frame.forces.unwrap().iter().map(|f| (f[0] * f[0] + f[1] * f[1] + f[2] * f[2]).sqrt()).fold(0.0, f64::max);
+    let fmax = frame
+        .forces
+        .unwrap()
+        .iter()
+        .map(|f| (f[0] * f[0] + f[1] * f[1] + f[2] * f[2]).sqrt())
+        .fold(0.0, f64::max);
     assert!(fmax < 0.02, "largest force {fmax} eV/Å in the written structure");
 }
 
 #[test]
 fn bad_md_arguments_are_refused_with_a_message() {
-    let model = fixture_model();
+    let model = demo_model();
     let data = shipped_data();
     let cases: [(&[&str], &str); 3] = [
         (&["--steps", "10", "--dt=-1"], "time step"),

@@ -29,7 +29,9 @@ pub fn ethanol_cluster() -> Structure {
     for (a, b, c) in (0..4).flat_map(|a| (0..4).flat_map(move |b| (0..3).map(move |c| (a, b, c)))) {
         let offset = [a as f64 * 7.1, b as f64 * 7.1, c as f64 * 7.1];
         cluster.numbers.extend(&single.numbers);
-        cluster.positions.extend(single.positions.iter().map(|r| [r[0] + offset[0], r[1] + offset[1], r[2] + offset[2]]));
+        cluster
+            .positions
+            .extend(single.positions.iter().map(|r| [r[0] + offset[0], r[1] + offset[1], r[2] + offset[2]]));
     }
     cluster
 }

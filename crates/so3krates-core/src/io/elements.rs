@@ -21,10 +21,7 @@ const SYMBOLS: [&str; MAX_ATOMIC_NUMBER as usize] = [
 /// The match is exact (`"Cl"`, not `"CL"`); the extended XYZ reader capitalises symbols
 /// first, as ASE does. Returns `None` for anything else, including `"X"` and `"Xx"`.
 pub fn atomic_number(symbol: &str) -> Option<u8> {
-    SYMBOLS
-        .iter()
-        .position(|&s| s == symbol)
-        .and_then(|index| u8::try_from(index + 1).ok())
+    SYMBOLS.iter().position(|&s| s == symbol).and_then(|index| u8::try_from(index + 1).ok())
 }
 
 /// Chemical symbol of atomic number `z`, for Z = 1..=99; `None` otherwise.
@@ -38,10 +35,7 @@ pub fn chemical_symbol(z: u8) -> Option<&'static str> {
 pub(crate) fn capitalise(symbol: &str) -> String {
     let mut chars = symbol.chars();
     match chars.next() {
-        Some(first) => first
-            .to_uppercase()
-            .chain(chars.flat_map(char::to_lowercase))
-            .collect(),
+        Some(first) => first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect(),
         None => String::new(),
     }
 }

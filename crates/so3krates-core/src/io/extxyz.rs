@@ -51,11 +51,7 @@ pub fn read_extxyz_from<R: BufRead>(
 
 /// [`read_extxyz_from`] with errors as bare messages.
 fn read_frames<R: BufRead>(reader: R, keys: &ExtxyzKeys) -> Result<Vec<LabelledStructure>, String> {
-    let mut lines = Lines {
-        reader,
-        text: String::new(),
-        number: 0,
-    };
+    let mut lines = Lines { reader, text: String::new(), number: 0 };
     let mut frames = Vec::new();
 
     loop {
@@ -99,12 +95,7 @@ fn read_frames<R: BufRead>(reader: R, keys: &ExtxyzKeys) -> Result<Vec<LabelledS
             header
                 .columns
                 .parse_atom(&lines.text, &mut atoms)
-                .map_err(|e| {
-                    format!(
-                        "frame {frame} (0-based), line {}, atom {atom}: {e}",
-                        lines.number
-                    )
-                })?;
+                .map_err(|e| format!("frame {frame} (0-based), line {}, atom {atom}: {e}", lines.number))?;
         }
 
         // Assemble and check.
@@ -120,12 +111,8 @@ fn read_frames<R: BufRead>(reader: R, keys: &ExtxyzKeys) -> Result<Vec<LabelledS
             forces: atoms.forces,
             stress: header.stress,
         };
-        check_frame(&labelled).map_err(|e| {
-            format!(
-                "frame {frame} (0-based, lines {count_line}-{}): {e}",
-                lines.number
-            )
-        })?;
+        check_frame(&labelled)
+            .map_err(|e| format!("frame {frame} (0-based, lines {count_line}-{}): {e}", lines.number))?;
         frames.push(labelled);
     }
 }
@@ -172,8 +159,7 @@ impl FrameHeader {
         let cell = match comment.get("Lattice") {
             None => None,
             Some(value) => {
-                let (v, _) =
-                    parse_numbers(value.unwrap_or("")).map_err(|e| format!("Lattice: {e}"))?;
+                let (v, _) = parse_numbers(value.unwrap_or("")).map_err(|e| format!("Lattice: {e}"))?;
                 if v.len() != 9 {
                     return Err(format!("Lattice: expected 9 numbers, got {}", v.len()));
                 }
@@ -197,36 +183,25 @@ impl FrameHeader {
             None => None,
             Some(value) => match parse_numbers(value) {
                 Ok((v, _)) if v.len() == 1 => Some(v[0]),
-                _ => {
-                    return Err(format!(
-                        "energy key '{}': expected one number, got '{value}'",
-                        keys.energy
-                    ))
-                }
+                _ => return Err(format!("energy key '{}': expected one number, got '{value}'", keys.energy)),
             },
         };
 
         let stress = match comment.get(&keys.stress).flatten() {
             None => None,
-            Some(value) => Some(
-                parse_stress(value).map_err(|e| format!("stress key '{}': {e}", keys.stress))?,
-            ),
+            Some(value) => {
+                Some(parse_stress(value).map_err(|e| format!("stress key '{}': {e}", keys.stress))?)
+            }
         };
 
         let properties = match comment.get("Properties") {
             None => "species:S:1:pos:R:3",
             Some(value) => value.unwrap_or(""),
         };
-        let columns = Columns::parse(properties, &keys.forces)
-            .map_err(|e| format!("Properties={properties}: {e}"))?;
+        let columns =
+            Columns::parse(properties, &keys.forces).map_err(|e| format!("Properties={properties}: {e}"))?;
 
-        Ok(Self {
-            columns,
-            cell,
-            pbc,
-            energy,
-            stress,
-        })
+        Ok(Self { columns, cell, pbc, energy, stress })
     }
 }
 
@@ -268,17 +243,12 @@ impl Columns {
                 .filter(|&c| c > 0)
                 .ok_or_else(|| format!("column '{name}' has count '{}'", triple[2]))?;
             if !matches!(kind, "S" | "I" | "R" | "L") {
-                return Err(format!(
-                    "column '{name}' has type '{kind}', expected S, I, R or L"
-                ));
+                return Err(format!("column '{name}' has type '{kind}', expected S, I, R or L"));
             }
 
             let expect = |want: (&str, usize)| match (kind, count) == want {
                 true => Ok(Some(total)),
-                false => Err(format!(
-                    "column '{name}' must be {}:{}, got {kind}:{count}",
-                    want.0, want.1
-                )),
+                false => Err(format!("column '{name}' must be {}:{}, got {kind}:{count}", want.0, want.1)),
             };
             match name {
                 "species" => species = expect(("S", 1))?,
@@ -296,23 +266,14 @@ impl Columns {
             (None, None) => return Err("neither a 'species' nor a 'Z' column".to_string()),
         };
         let positions = positions.ok_or_else(|| "no 'pos' column".to_string())?;
-        Ok(Self {
-            total,
-            numbers,
-            positions,
-            forces,
-        })
+        Ok(Self { total, numbers, positions, forces })
     }
 
     /// Parses one atom line into `atoms`.
     fn parse_atom(&self, line: &str, atoms: &mut AtomColumns) -> Result<(), String> {
         let tokens: Vec<&str> = line.split_whitespace().collect();
         if tokens.len() != self.total {
-            return Err(format!(
-                "expected {} columns (from Properties), got {}",
-                self.total,
-                tokens.len()
-            ));
+            return Err(format!("expected {} columns (from Properties), got {}", self.total, tokens.len()));
         }
 
         let number = match self.numbers {
@@ -322,20 +283,15 @@ impl Columns {
                     .parse::<u8>()
                     .ok()
                     .filter(|&z| chemical_symbol(z).is_some())
-                    .ok_or_else(|| {
-                        format!("'{token}' in column 'Z' is not an atomic number 1..=99")
-                    })?
+                    .ok_or_else(|| format!("'{token}' in column 'Z' is not an atomic number 1..=99"))?
             }
             (false, index) => {
                 let symbol = capitalise(tokens[index]);
-                atomic_number(&symbol)
-                    .ok_or_else(|| format!("unknown element symbol '{}'", tokens[index]))?
+                atomic_number(&symbol).ok_or_else(|| format!("unknown element symbol '{}'", tokens[index]))?
             }
         };
         atoms.numbers.push(number);
-        atoms
-            .positions
-            .push(parse_vector(&tokens, self.positions, "pos")?);
+        atoms.positions.push(parse_vector(&tokens, self.positions, "pos")?);
 
         if let (Some(index), Some(forces)) = (self.forces, atoms.forces.as_mut()) {
             forces.push(parse_vector(&tokens, index, "forces")?);
@@ -349,8 +305,8 @@ fn parse_vector(tokens: &[&str], start: usize, column: &str) -> Result<[f64; 3],
     let mut vector = [0.0; 3];
     for (k, value) in vector.iter_mut().enumerate() {
         let token = tokens[start + k];
-        *value = parse_real(token)
-            .ok_or_else(|| format!("'{token}' in column '{column}' is not a number"))?;
+        *value =
+            parse_real(token).ok_or_else(|| format!("'{token}' in column '{column}' is not a number"))?;
     }
     Ok(vector)
 }

@@ -72,13 +72,8 @@ impl CommentLine {
             .filter(|pair| pair.len() > 1 || pair[0].touched)
             .map(|pair| {
                 let key = pair[0].text.clone();
-                let value = (pair.len() > 1).then(|| {
-                    pair[1..]
-                        .iter()
-                        .map(|p| p.text.as_str())
-                        .collect::<Vec<_>>()
-                        .join("=")
-                });
+                let value = (pair.len() > 1)
+                    .then(|| pair[1..].iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join("="));
                 (key, value)
             })
             .collect();
@@ -88,11 +83,7 @@ impl CommentLine {
     /// The value of `key`: `None` if absent, `Some(None)` for a bare key, else the raw
     /// value with its outer delimiters removed. A repeated key gives its last value (ASE).
     pub(crate) fn get(&self, key: &str) -> Option<Option<&str>> {
-        self.pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_deref())
+        self.pairs.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_deref())
     }
 }
 
@@ -124,10 +115,7 @@ fn closing_delimiter(ch: char) -> Option<char> {
 
 /// Parses one real number as Python's `float` would, also accepting a Fortran `D` exponent.
 pub(crate) fn parse_real(token: &str) -> Option<f64> {
-    token
-        .parse::<f64>()
-        .ok()
-        .or_else(|| token.replace(['d', 'D'], "e").parse::<f64>().ok())
+    token.parse::<f64>().ok().or_else(|| token.replace(['d', 'D'], "e").parse::<f64>().ok())
 }
 
 /// The numbers in a value: whitespace- or comma-separated, brackets and a `_JSON ` prefix
@@ -167,10 +155,7 @@ mod tests {
         let line = r#"Lattice="5.4 0.0 0.0 0.1 5.4 0.0 0.2 0.3 9.0" Properties=species:S:1:pos:R:3 energy=-10.5 pbc="T T F""#;
         let c = CommentLine::parse(line);
 
-        assert_eq!(
-            c.get("Lattice"),
-            Some(Some("5.4 0.0 0.0 0.1 5.4 0.0 0.2 0.3 9.0"))
-        );
+        assert_eq!(c.get("Lattice"), Some(Some("5.4 0.0 0.0 0.1 5.4 0.0 0.2 0.3 9.0")));
         assert_eq!(c.get("Properties"), Some(Some("species:S:1:pos:R:3")));
         assert_eq!(c.get("energy"), Some(Some("-10.5")));
         assert_eq!(c.get("pbc"), Some(Some("T T F")));
@@ -194,10 +179,7 @@ mod tests {
         let c = CommentLine::parse(
             r#"Lattice=[[1, 0, 0], [0, 2, 0], [0, 0, 3]] s="_JSON [[1.0, 6.0], [6.0, 2.0]]" x={a b}"#,
         );
-        assert_eq!(
-            c.get("Lattice"),
-            Some(Some("[1, 0, 0], [0, 2, 0], [0, 0, 3]"))
-        );
+        assert_eq!(c.get("Lattice"), Some(Some("[1, 0, 0], [0, 2, 0], [0, 0, 3]")));
         assert_eq!(c.get("s"), Some(Some("_JSON [[1.0, 6.0], [6.0, 2.0]]")));
         assert_eq!(c.get("x"), Some(Some("a b")));
 
@@ -219,15 +201,10 @@ mod tests {
 
     #[test]
     fn numbers_and_bools() {
-        assert_eq!(
-            parse_numbers("1 2.5e-3, -4").unwrap(),
-            (vec![1.0, 2.5e-3, -4.0], false)
-        );
+        assert_eq!(parse_numbers("1 2.5e-3, -4").unwrap(), (vec![1.0, 2.5e-3, -4.0], false));
         assert_eq!(parse_real("1.5D+02"), Some(150.0));
         assert!(parse_real("nan").unwrap().is_nan());
-        assert!(parse_numbers("1 x 3")
-            .unwrap_err()
-            .contains("'x' is not a number"));
+        assert!(parse_numbers("1 x 3").unwrap_err().contains("'x' is not a number"));
 
         assert_eq!(parse_bools("T T F").unwrap(), vec![true, true, false]);
         assert_eq!(parse_bools("True").unwrap(), vec![true]);

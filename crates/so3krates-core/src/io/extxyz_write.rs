@@ -27,19 +27,13 @@ pub fn write_extxyz_with_keys<W: Write>(
     for (frame, labelled) in frames.iter().enumerate() {
         let structure = &labelled.structure;
         let invalid = |message: String| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("frame {frame} (0-based): {message}"),
-            )
+            io::Error::new(io::ErrorKind::InvalidData, format!("frame {frame} (0-based): {message}"))
         };
 
         // Comment line.
         let mut comment = String::new();
         if let Some(cell) = &structure.cell {
-            comment.push_str(&format!(
-                "Lattice=\"{}\" ",
-                join_reals(cell.iter().flatten())
-            ));
+            comment.push_str(&format!("Lattice=\"{}\" ", join_reals(cell.iter().flatten())));
         }
         comment.push_str("Properties=species:S:1:pos:R:3");
         if labelled.forces.is_some() {
@@ -49,9 +43,7 @@ pub fn write_extxyz_with_keys<W: Write>(
             comment.push_str(&format!(" {}={energy:?}", keys.energy));
         }
         if let Some(s) = &labelled.stress {
-            let fortran = [0, 1, 2]
-                .iter()
-                .flat_map(|&j| s.iter().map(move |row| &row[j]));
+            let fortran = [0, 1, 2].iter().flat_map(|&j| s.iter().map(move |row| &row[j]));
             comment.push_str(&format!(" {}=\"{}\"", keys.stress, join_reals(fortran)));
         }
         let flag = |p: bool| if p { "T" } else { "F" };
@@ -64,19 +56,10 @@ pub fn write_extxyz_with_keys<W: Write>(
         // Atom lines.
         if let Some(forces) = &labelled.forces {
             if forces.len() != structure.len() {
-                return Err(invalid(format!(
-                    "{} forces for {} atoms",
-                    forces.len(),
-                    structure.len()
-                )));
+                return Err(invalid(format!("{} forces for {} atoms", forces.len(), structure.len())));
             }
         }
-        for (atom, (&z, r)) in structure
-            .numbers
-            .iter()
-            .zip(&structure.positions)
-            .enumerate()
-        {
+        for (atom, (&z, r)) in structure.numbers.iter().zip(&structure.positions).enumerate() {
             let symbol = chemical_symbol(z)
                 .ok_or_else(|| invalid(format!("atom {atom} has atomic number {z}, no symbol")))?;
             write!(out, "{symbol:<2} {}", join_reals(r.iter()))?;
@@ -91,10 +74,7 @@ pub fn write_extxyz_with_keys<W: Write>(
 
 /// Reals separated by spaces, each in the shortest form that reads back exactly.
 fn join_reals<'a>(values: impl Iterator<Item = &'a f64>) -> String {
-    values
-        .map(|v| format!("{v:?}"))
-        .collect::<Vec<_>>()
-        .join(" ")
+    values.map(|v| format!("{v:?}")).collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
@@ -136,11 +116,7 @@ mod tests {
     fn round_trip_keeps_full_precision_and_partial_labels() {
         let structure = Structure::periodic(
             vec![1, 99, 8],
-            vec![
-                [1.0 / 3.0, -0.0, 1e-20],
-                [1e17, 2.5, -7.125],
-                [0.1, 0.2, 0.3],
-            ],
+            vec![[1.0 / 3.0, -0.0, 1e-20], [1e17, 2.5, -7.125], [0.1, 0.2, 0.3]],
             [[10.0, 0.0, 0.0], [0.0, 11.0, 0.0], [0.0, 0.0, 12.0]],
             [false, true, false],
         );
@@ -202,9 +178,7 @@ mod tests {
         };
         let err = write_extxyz(Vec::new(), &[no_symbol]).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
-        assert!(err
-            .to_string()
-            .contains("frame 0 (0-based): atom 0 has atomic number 0"));
+        assert!(err.to_string().contains("frame 0 (0-based): atom 0 has atomic number 0"));
 
         let wrong_forces = LabelledStructure {
             structure: Structure::molecule(vec![1, 1], vec![[0.0; 3], [0.7, 0.0, 0.0]]),

@@ -60,11 +60,7 @@ pub struct ExtxyzKeys {
 impl ExtxyzKeys {
     /// Keys with the given names.
     pub fn new(energy: &str, forces: &str, stress: &str) -> Self {
-        Self {
-            energy: energy.to_string(),
-            forces: forces.to_string(),
-            stress: stress.to_string(),
-        }
+        Self { energy: energy.to_string(), forces: forces.to_string(), stress: stress.to_string() }
     }
 
     /// MACE's reference-label names: `REF_energy`, `REF_forces`, `REF_stress`.
@@ -82,14 +78,8 @@ impl Default for ExtxyzKeys {
 
 /// Reads labelled structures from `path`, choosing the reader by extension: `.npz` →
 /// [`read_npz`]; `.xyz` or `.extxyz` → [`read_extxyz`] with `keys` (case-insensitive).
-pub fn read_structures(
-    path: &Path,
-    keys: &ExtxyzKeys,
-) -> Result<Vec<LabelledStructure>, CoreError> {
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
+pub fn read_structures(path: &Path, keys: &ExtxyzKeys) -> Result<Vec<LabelledStructure>, CoreError> {
+    let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
 
     match extension.as_deref() {
         Some("npz") => read_npz(path),
@@ -98,19 +88,15 @@ pub fn read_structures(
             path,
             format!("unsupported file extension '.{other}'; expected .npz, .xyz or .extxyz"),
         )),
-        None => Err(data_error(
-            path,
-            "the file has no extension; expected .npz, .xyz or .extxyz".to_string(),
-        )),
+        None => {
+            Err(data_error(path, "the file has no extension; expected .npz, .xyz or .extxyz".to_string()))
+        }
     }
 }
 
 /// A [`CoreError::Data`] about `path`.
 pub(crate) fn data_error(path: &Path, message: String) -> CoreError {
-    CoreError::Data {
-        path: path.display().to_string(),
-        message,
-    }
+    CoreError::Data { path: path.display().to_string(), message }
 }
 
 /// Checks one frame as read: [`Structure::validate`], then finite energy and forces.
@@ -128,17 +114,10 @@ pub(crate) fn check_frame(frame: &LabelledStructure) -> Result<(), String> {
 
     if let Some(forces) = &frame.forces {
         if forces.len() != frame.structure.len() {
-            return Err(format!(
-                "{} forces for {} atoms",
-                forces.len(),
-                frame.structure.len()
-            ));
+            return Err(format!("{} forces for {} atoms", forces.len(), frame.structure.len()));
         }
         if let Some(atom) = forces.iter().position(|f| f.iter().any(|v| !v.is_finite())) {
-            return Err(format!(
-                "atom {atom} has a non-finite force {:?}",
-                forces[atom]
-            ));
+            return Err(format!("atom {atom} has a non-finite force {:?}", forces[atom]));
         }
     }
 
@@ -157,9 +136,7 @@ pub(crate) mod fixtures {
 
     /// Path of a fixture in `tests/data/`.
     pub fn fixture(name: &str) -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/data")
-            .join(name)
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
     }
 
     /// The shared MD17 ethanol file: `$SO3KRATES_SHARED_DATA/md17_ethanol_2000.npz` if that
@@ -174,10 +151,7 @@ pub(crate) mod fixtures {
         if path.is_file() {
             Some(path)
         } else {
-            println!(
-                "skipped: {} not found (set SO3KRATES_SHARED_DATA)",
-                path.display()
-            );
+            println!("skipped: {} not found (set SO3KRATES_SHARED_DATA)", path.display());
             None
         }
     }
@@ -216,33 +190,22 @@ mod tests {
 
     #[test]
     fn missing_file_names_the_path() {
-        let err =
-            read_structures(Path::new("/nonexistent/x.npz"), &ExtxyzKeys::default()).unwrap_err();
+        let err = read_structures(Path::new("/nonexistent/x.npz"), &ExtxyzKeys::default()).unwrap_err();
         assert!(err.to_string().starts_with("/nonexistent/x.npz: "), "{err}");
     }
 
     #[test]
     fn check_frame_names_the_bad_label() {
         let structure = Structure::molecule(vec![1, 1], vec![[0.0; 3], [0.7, 0.0, 0.0]]);
-        let mut frame = LabelledStructure {
-            structure,
-            energy: Some(f64::INFINITY),
-            forces: None,
-            stress: None,
-        };
-        assert!(check_frame(&frame)
-            .unwrap_err()
-            .contains("energy is not finite"));
+        let mut frame =
+            LabelledStructure { structure, energy: Some(f64::INFINITY), forces: None, stress: None };
+        assert!(check_frame(&frame).unwrap_err().contains("energy is not finite"));
 
         frame.energy = Some(-1.0);
         frame.forces = Some(vec![[0.0; 3], [0.0, f64::NAN, 0.0]]);
-        assert!(check_frame(&frame)
-            .unwrap_err()
-            .contains("atom 1 has a non-finite force"));
+        assert!(check_frame(&frame).unwrap_err().contains("atom 1 has a non-finite force"));
 
         frame.forces = Some(vec![[0.0; 3]]);
-        assert!(check_frame(&frame)
-            .unwrap_err()
-            .contains("1 forces for 2 atoms"));
+        assert!(check_frame(&frame).unwrap_err().contains("1 forces for 2 atoms"));
     }
 }

@@ -37,13 +37,8 @@ struct Layout {
     forces: &'static str,
 }
 
-const SGDML: Layout = Layout {
-    name: "sGDML/MD17/MD22",
-    numbers: "z",
-    positions: "R",
-    energy: "E",
-    forces: "F",
-};
+const SGDML: Layout =
+    Layout { name: "sGDML/MD17/MD22", numbers: "z", positions: "R", energy: "E", forces: "F" };
 
 const RMD17: Layout = Layout {
     name: "rMD17",
@@ -63,8 +58,7 @@ pub fn read_npz(path: &Path) -> Result<Vec<LabelledStructure>, CoreError> {
 
 /// [`read_npz`] with errors as bare messages.
 fn read_frames(path: &Path) -> Result<Vec<LabelledStructure>, String> {
-    let mut archive =
-        NpzArchive::open(path).map_err(|e| format!("cannot open as an .npz archive: {e}"))?;
+    let mut archive = NpzArchive::open(path).map_err(|e| format!("cannot open as an .npz archive: {e}"))?;
     let mut names: Vec<String> = archive.array_names().map(str::to_string).collect();
     names.sort();
 
@@ -100,11 +94,7 @@ fn read_frames(path: &Path) -> Result<Vec<LabelledStructure>, String> {
         [n] if n == n_atoms => PerFrame::Shared(numbers.atomic_numbers()?),
         [m, n] if m == n_frames && n == n_atoms => {
             let flat = numbers.atomic_numbers()?;
-            PerFrame::Each(
-                (0..m)
-                    .map(|frame| flat[frame * n..(frame + 1) * n].to_vec())
-                    .collect(),
-            )
+            PerFrame::Each((0..m).map(|frame| flat[frame * n..(frame + 1) * n].to_vec()).collect())
         }
         _ => return Err(numbers.shape_error(&format!("({n_atoms},) or ({n_frames}, {n_atoms})"))),
     };
@@ -230,11 +220,7 @@ fn read_pbc(
         _ => return Err(array.shape_error(&format!("(3,) or ({n_frames}, 3)"))),
     };
 
-    let flags = array
-        .bools()?
-        .chunks_exact(3)
-        .map(|p| [p[0], p[1], p[2]])
-        .collect();
+    let flags = array.bools()?.chunks_exact(3).map(|p| [p[0], p[1], p[2]]).collect();
     Ok(Some(PerFrame::from_values(per_frame, flags)))
 }
 
@@ -274,22 +260,13 @@ fn fetch(archive: &mut NpzArchive<BufReader<File>>, key: &str) -> Result<Option<
     npy.into_inner()
         .read_to_end(&mut bytes)
         .map_err(|e| format!("key '{key}': cannot read the array: {e}"))?;
-    Ok(Some(Entry {
-        key: key.to_string(),
-        header,
-        shape,
-        bytes,
-    }))
+    Ok(Some(Entry { key: key.to_string(), header, shape, bytes }))
 }
 
 impl Entry {
     /// "key 'R': expected shape …, got (…)".
     fn shape_error(&self, expected: &str) -> String {
-        format!(
-            "key '{}': expected shape {expected}, got {}",
-            self.key,
-            format_shape(&self.shape)
-        )
+        format!("key '{}': expected shape {expected}, got {}", self.key, format_shape(&self.shape))
     }
 
     /// The type character and size in bytes of a plain dtype.
@@ -302,11 +279,7 @@ impl Entry {
 
     /// Error for a dtype the caller cannot use.
     fn dtype_error(&self, expected: &str) -> String {
-        format!(
-            "key '{}': expected {expected}, got dtype {}",
-            self.key,
-            self.header.dtype().descr()
-        )
+        format!("key '{}': expected {expected}, got dtype {}", self.key, self.header.dtype().descr())
     }
 
     /// All elements in C order, decoded as `T` (which must match the file's dtype).
@@ -335,9 +308,7 @@ impl Entry {
     fn reals(&self) -> Result<Vec<f64>, String> {
         match self.plain_type() {
             Some((TypeChar::Float, 8)) => self.values::<f64>(),
-            Some((TypeChar::Float, 4)) => {
-                Ok(self.values::<f32>()?.into_iter().map(f64::from).collect())
-            }
+            Some((TypeChar::Float, 4)) => Ok(self.values::<f32>()?.into_iter().map(f64::from).collect()),
             _ => Err(self.dtype_error("float64 or float32")),
         }
     }
@@ -355,10 +326,7 @@ impl Entry {
             Some((TypeChar::Uint, 8)) => self
                 .values::<u64>()?
                 .into_iter()
-                .map(|v| {
-                    i64::try_from(v)
-                        .map_err(|_| format!("key '{}': value {v} is too large", self.key))
-                })
+                .map(|v| i64::try_from(v).map_err(|_| format!("key '{}': value {v} is too large", self.key)))
                 .collect(),
             _ => Err(self.dtype_error("an integer dtype")),
         }
@@ -372,10 +340,7 @@ impl Entry {
             .enumerate()
             .map(|(index, z)| {
                 u8::try_from(z).map_err(|_| {
-                    format!(
-                        "key '{}': entry {index} (flat, 0-based) is {z}, not an atomic number",
-                        self.key
-                    )
+                    format!("key '{}': entry {index} (flat, 0-based) is {z}, not an atomic number", self.key)
                 })
             })
             .collect()
@@ -431,14 +396,7 @@ fn fortran_to_c<T: Copy>(data: &[T], shape: &[usize]) -> Vec<T> {
 fn format_shape(shape: &[usize]) -> String {
     match shape {
         [n] => format!("({n},)"),
-        _ => format!(
-            "({})",
-            shape
-                .iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        _ => format!("({})", shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")),
     }
 }
 

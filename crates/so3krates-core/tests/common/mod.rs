@@ -39,7 +39,14 @@ pub fn distorted_ethanol(seed: u64) -> Structure {
 
 /// A small model (fast in f64) that still has every block: 2 layers, degrees 1–3, 4 heads.
 pub fn small_config() -> ModelConfig {
-    ModelConfig { features: 24, layers: 2, heads: 4, degrees: vec![1, 2, 3], radial_functions: 16, ..ModelConfig::default() }
+    ModelConfig {
+        features: 24,
+        layers: 2,
+        heads: 4,
+        degrees: vec![1, 2, 3],
+        radial_functions: 16,
+        ..ModelConfig::default()
+    }
 }
 
 pub fn f64_model(config: ModelConfig) -> Model<CpuF64Backend> {
@@ -48,7 +55,8 @@ pub fn f64_model(config: ModelConfig) -> Model<CpuF64Backend> {
 
 /// A uniformly random rotation (possibly improper when `improper`).
 pub fn random_rotation(rng: &mut StdRng) -> Matrix3<f64> {
-    let axis = Vector3::new(rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0));
+    let axis =
+        Vector3::new(rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0));
     let angle = rng.random_range(0.0..std::f64::consts::TAU);
     *Rotation3::from_axis_angle(&nalgebra::Unit::new_normalize(axis), angle).matrix()
 }

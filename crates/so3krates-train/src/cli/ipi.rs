@@ -31,7 +31,11 @@ pub fn run(args: &IpiArgs) -> Result<SessionSummary> {
         "ipi: connected to {address}; {} atoms from {}, {}",
         template.len(),
         args.structure.display(),
-        if template.is_periodic() { "periodic (cell from the server)" } else { "molecule (the server's cell is ignored)" }
+        if template.is_periodic() {
+            "periodic (cell from the server)"
+        } else {
+            "molecule (the server's cell is ignored)"
+        }
     );
     let summary = IpiClient::new(&potential, template).serve(connection.as_mut())?;
     eprintln!(

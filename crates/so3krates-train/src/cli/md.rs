@@ -45,7 +45,9 @@ pub fn run(args: &MdArgs) -> Result<MdSummary> {
         _ => Box::new(VelocityVerlet::new(args.dt)?),
     };
     let ensemble = match args.friction {
-        Some(friction) => format!("Langevin NVT at {} K, γ = {friction}/fs", args.temperature.unwrap_or_default()),
+        Some(friction) => {
+            format!("Langevin NVT at {} K, γ = {friction}/fs", args.temperature.unwrap_or_default())
+        }
         None => "NVE (velocity Verlet)".to_string(),
     };
     eprintln!(
@@ -105,7 +107,9 @@ pub fn run(args: &MdArgs) -> Result<MdSummary> {
 
 fn progress_bar(steps: u64) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("[{elapsed_precise}] {wide_bar} {pos}/{len} steps | {msg} | ETA {eta}") {
+    if let Ok(style) =
+        ProgressStyle::with_template("[{elapsed_precise}] {wide_bar} {pos}/{len} steps | {msg} | ETA {eta}")
+    {
         bar.set_style(style);
     }
     bar.enable_steady_tick(Duration::from_millis(500));

@@ -17,14 +17,19 @@ pub fn run(args: &RelaxArgs) -> Result<Relaxation> {
     let structure = read_frame(&args.structure, args.frame)?;
     let predictor = load_predictor(&model_path, args.device)?;
     let potential = Potential::new(predictor.as_ref())?;
-    let settings = FireSettings { fmax_ev_per_angstrom: args.fmax, max_steps: args.max_steps, ..FireSettings::default() };
+    let settings = FireSettings {
+        fmax_ev_per_angstrom: args.fmax,
+        max_steps: args.max_steps,
+        ..FireSettings::default()
+    };
 
     let mut trajectory = args.trajectory.as_deref().map(TrajectoryWriter::create).transpose()?;
-    let relaxation = relax_fire(structure, &potential, &settings, |structure, energy, forces| match &mut trajectory {
-        Some(writer) => writer.write(structure, energy, forces),
-        None => Ok(()),
-    })
-    .with_context(|| format!("relaxing {} frame {}", args.structure.display(), args.frame))?;
+    let relaxation =
+        relax_fire(structure, &potential, &settings, |structure, energy, forces| match &mut trajectory {
+            Some(writer) => writer.write(structure, energy, forces),
+            None => Ok(()),
+        })
+        .with_context(|| format!("relaxing {} frame {}", args.structure.display(), args.frame))?;
 
     let relaxed = LabelledStructure {
         structure: relaxation.structure.clone(),
@@ -33,7 +38,8 @@ pub fn run(args: &RelaxArgs) -> Result<Relaxation> {
         stress: None,
     };
     let mut bytes = Vec::new();
-    write_extxyz(&mut bytes, &[relaxed]).with_context(|| format!("cannot write {}", args.output.display()))?;
+    write_extxyz(&mut bytes, &[relaxed])
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
     write_atomically(&args.output, &bytes)?;
 
     eprintln!(

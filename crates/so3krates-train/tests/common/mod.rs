@@ -34,9 +34,36 @@ pub fn md17_ethanol() -> Option<PathBuf> {
     if path.is_file() {
         Some(path)
     } else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs with shared/ beside the checkout: {} is missing",
+            path.display()
+        );
         println!("skipped: {} not found (set SO3KRATES_SHARED_DATA)", path.display());
         None
     }
+}
+
+/// The trained demo model (`configs/demo.toml`, ethanol, eV) that the MD tests use too.
+pub fn demo_model() -> PathBuf {
+    repo_root().join("crates/so3krates-md/tests/data/ethanol_demo.so3krates")
+}
+
+/// Whether an external program the interop tests need runs (`probe` exits 0). Without it a
+/// test is skipped with a message naming `install`, except under CI (`CI` set), where
+/// `.ci/run` installs it and its absence fails the test.
+pub fn external_tool_available(probe: &[&str], install: &str) -> bool {
+    let found = std::process::Command::new(probe[0])
+        .args(&probe[1..])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !found {
+        assert!(std::env::var_os("CI").is_none(), "CI must provide `{}` ({install})", probe.join(" "));
+        println!("skipped: `{}` failed ({install})", probe.join(" "));
+    }
+    found
 }
 
 /// A TOML string value for `--set`.

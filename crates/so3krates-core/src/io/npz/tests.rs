@@ -5,18 +5,11 @@ use crate::io::fixtures::{fixture, md17_ethanol};
 
 /// Formaldehyde of `make_fixtures.py`: Z and base positions (Å).
 const Z: [u8; 4] = [6, 8, 1, 1];
-const BASE: [[f64; 3]; 4] = [
-    [0.0, 0.0, 0.0],
-    [1.2, 0.0, 0.0],
-    [-0.6, 0.9, 0.0],
-    [-0.6, -0.9, 0.0],
-];
+const BASE: [[f64; 3]; 4] = [[0.0, 0.0, 0.0], [1.2, 0.0, 0.0], [-0.6, 0.9, 0.0], [-0.6, -0.9, 0.0]];
 
 /// R[m, i, k] = BASE[i, k] + 0.01 m (k + 1), as `make_fixtures.py` writes it.
 fn positions(m: usize) -> Vec<[f64; 3]> {
-    BASE.iter()
-        .map(|b| std::array::from_fn(|k| b[k] + 0.01 * m as f64 * (k + 1) as f64))
-        .collect()
+    BASE.iter().map(|b| std::array::from_fn(|k| b[k] + 0.01 * m as f64 * (k + 1) as f64)).collect()
 }
 
 /// E[m] = -100.5 - 0.25 m.
@@ -106,10 +99,7 @@ fn lattice_is_stored_as_columns() {
 
     for frame in &frames {
         assert_eq!(frame.structure.cell, Some(rows));
-        assert_eq!(
-            frame.structure.pbc, [true; 3],
-            "no pbc key: periodic along all"
-        );
+        assert_eq!(frame.structure.pbc, [true; 3], "no pbc key: periodic along all");
     }
 }
 
@@ -134,9 +124,7 @@ fn missing_forces_are_none() {
     let frames = read_npz(&fixture("sgdml_missing_f.npz")).unwrap();
 
     assert_formula_frames(&frames, 1e-12);
-    assert!(frames
-        .iter()
-        .all(|f| f.forces.is_none() && f.energy.is_some()));
+    assert!(frames.iter().all(|f| f.forces.is_none() && f.energy.is_some()));
 }
 
 #[test]
@@ -149,20 +137,14 @@ fn missing_atomic_numbers_name_the_key() {
 #[test]
 fn shape_mismatch_says_expected_and_got() {
     let message = error_of("sgdml_shape_mismatch.npz");
-    assert!(
-        message.contains("key 'F': expected shape (3, 4, 3), got (3, 5, 3)"),
-        "{message}"
-    );
+    assert!(message.contains("key 'F': expected shape (3, 4, 3), got (3, 5, 3)"), "{message}");
 }
 
 #[test]
 fn nan_force_names_frame_and_atom() {
     let message = error_of("sgdml_nan.npz");
     assert!(message.contains("frame 2 (0-based)"), "{message}");
-    assert!(
-        message.contains("atom 1 has a non-finite force"),
-        "{message}"
-    );
+    assert!(message.contains("atom 1 has a non-finite force"), "{message}");
 }
 
 #[test]
@@ -175,10 +157,7 @@ fn unknown_layout_lists_the_keys() {
 #[test]
 fn not_an_npz_file() {
     let message = error_of("plain.xyz");
-    assert!(
-        message.contains("cannot open as an .npz archive"),
-        "{message}"
-    );
+    assert!(message.contains("cannot open as an .npz archive"), "{message}");
 }
 
 #[test]
