@@ -9,6 +9,8 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
+use burn::tensor::ElementConversion;
+
 use crate::error::CoreError;
 use crate::model::{ForcePredictor, Model};
 
@@ -76,12 +78,58 @@ pub fn load_predictor(path: &Path, device: DeviceKind) -> Result<Box<dyn ForcePr
         DeviceKind::Cpu => Ok(Box::new(Model::<CpuBackend>::load(path, &Default::default())?)),
         DeviceKind::CpuF64 => Ok(Box::new(Model::<CpuF64Backend>::load(path, &Default::default())?)),
         #[cfg(feature = "wgpu")]
-        DeviceKind::Wgpu => Ok(Box::new(Model::<WgpuBackend>::load(path, &Default::default())?)),
+        DeviceKind::Wgpu => {
+            ensure_device_usable::<WgpuBackend>(device, &Default::default())?;
+            Ok(Box::new(Model::<WgpuBackend>::load(path, &Default::default())?))
+        }
         #[cfg(not(feature = "wgpu"))]
         DeviceKind::Wgpu => Err(not_compiled(device, "wgpu")),
         #[cfg(feature = "cuda")]
-        DeviceKind::Cuda => Ok(Box::new(Model::<CudaBackend>::load(path, &Default::default())?)),
+        DeviceKind::Cuda => {
+            ensure_device_usable::<CudaBackend>(device, &Default::default())?;
+            Ok(Box::new(Model::<CudaBackend>::load(path, &Default::default())?))
+        }
         #[cfg(not(feature = "cuda"))]
         DeviceKind::Cuda => Err(not_compiled(device, "cuda")),
     }
+}
+
+/// Runs one tiny kernel on `device` and reports a device that cannot run it as an error.
+///
+/// Burn's GPU runtimes panic on first use when there is no adapter (wgpu) or no driver or
+/// GPU (CUDA); this turns that panic into [`CoreError::DeviceUnavailable`] naming what is
+/// missing and how to get it. CPU backends always pass. The process's panic hook is
+/// silenced while the kernel runs, so call it before starting other threads.
+pub fn ensure_device_usable<B: burn::tensor::backend::Backend>(
+    kind: DeviceKind,
+    device: &B::Device,
+) -> Result<(), CoreError> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let probe = burn::tensor::Tensor::<B, 1>::from_floats([1.0, 2.0], device);
+        probe.sum().into_scalar().elem::<f64>()
+    }));
+    std::panic::set_hook(hook);
+
+    let message = match outcome {
+        Ok(sum) if sum == 3.0 => return Ok(()),
+        Ok(sum) => format!("a test sum 1 + 2 gave {sum}"),
+        Err(panic) => panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "the backend panicked".to_string()),
+    };
+    let hint = match kind {
+        DeviceKind::Wgpu => {
+            "no usable GPU adapter (Vulkan, Metal or DX12). Without a GPU on Linux, a software Vulkan \
+             device serves: `apt-get install mesa-vulkan-drivers`"
+        }
+        DeviceKind::Cuda => {
+            "no CUDA GPU or driver. Install the NVIDIA driver (the CUDA toolkit is not needed)"
+        }
+        DeviceKind::Cpu | DeviceKind::CpuF64 => "the CPU backend failed",
+    };
+    Err(CoreError::DeviceUnavailable { device: kind.to_string(), reason: format!("{hint} ({message})") })
 }

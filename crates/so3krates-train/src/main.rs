@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use so3krates_train::cli::{evaluate, ipi, md, predict, relax, serve, train, Cli, Command};
+use so3krates_train::cli::{bench, evaluate, ipi, md, predict, relax, serve, train, Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -15,6 +15,7 @@ fn main() -> ExitCode {
         Command::Relax(args) => relax::run(args).map(|_| ()),
         Command::Ipi(args) => ipi::run(args).map(|_| ()),
         Command::Serve(args) => serve::run(args).map(|_| ()),
+        Command::Bench(args) => bench::run(args).map(|_| ()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -159,3 +159,38 @@ fn shipped_configs_are_valid() {
     assert_eq!(md17.model, so3krates_core::ModelConfig::default());
     assert_eq!((md17.training.n_train, md17.training.n_valid, md17.training.batch_size()), (1000, 100, 10));
 }
+
+#[test]
+fn bench_reports_each_case_and_an_unusable_device_is_a_clear_error() {
+    let output = so3krates(&[
+        "bench",
+        "--batches",
+        "1,2",
+        "--large-atoms",
+        "40",
+        "--train-batch",
+        "2",
+        "--seconds",
+        "0.05",
+    ]);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{stdout}");
+    for (line, unit) in lines.iter().zip(["structures/s", "structures/s", "atoms/s", "steps/s"]) {
+        assert!(line.contains(unit), "{line:?} lacks {unit}");
+        let throughput: f64 = line.split_whitespace().find_map(|w| w.parse().ok()).expect(line);
+        assert!(throughput > 0.0, "{line}");
+    }
+    assert!(lines[2].contains("45 atoms"), "40 atoms round up to 5 ethanol copies: {}", lines[2]);
+
+    // Without an NVIDIA driver, either the feature is missing or the device is.
+    if Command::new("nvidia-smi").output().is_ok_and(|o| o.status.success()) {
+        return;
+    }
+    let output = so3krates(&["bench", "--device", "cuda", "--seconds", "0.05"]);
+    let (_, stderr) = text(&output);
+    assert!(!output.status.success());
+    assert!(stderr.contains("device cuda is not available"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

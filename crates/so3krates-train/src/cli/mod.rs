@@ -1,5 +1,7 @@
-//! The `so3krates` command line: `train`, `evaluate`, `predict`, `md`, `relax`, `ipi`, `serve`.
+//! The `so3krates` command line: `train`, `evaluate`, `predict`, `md`, `relax`, `ipi`, `serve`,
+//! `bench`.
 
+pub mod bench;
 pub mod evaluate;
 pub mod ipi;
 pub mod md;
@@ -38,6 +40,8 @@ pub enum Command {
     Ipi(IpiArgs),
     /// Serve the model over HTTP (POST /v1/predict), batching concurrent requests.
     Serve(ServeArgs),
+    /// Throughput of the default-size model on a device: energy+forces and training steps.
+    Bench(BenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -238,4 +242,23 @@ pub struct ServeArgs {
     pub log_level: String,
     #[arg(long, default_value = "cpu")]
     pub device: DeviceKind,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// cpu (f32), cpu-f64, wgpu or cuda (the GPU ones when built with that feature).
+    #[arg(long, default_value = "cpu")]
+    pub device: DeviceKind,
+    /// Ethanol batch sizes timed for energy+forces.
+    #[arg(long, value_delimiter = ',', default_value = "1,32,256")]
+    pub batches: Vec<usize>,
+    /// Atoms of the one large structure (ethanol copies); 0 leaves it out.
+    #[arg(long, default_value_t = 10_000)]
+    pub large_atoms: usize,
+    /// Ethanol structures per training step.
+    #[arg(long, default_value_t = 10)]
+    pub train_batch: usize,
+    /// Time spent on each case after its warm-up call, s.
+    #[arg(long, default_value_t = 5.0)]
+    pub seconds: f64,
 }

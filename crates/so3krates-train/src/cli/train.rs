@@ -28,9 +28,17 @@ pub fn run(args: &TrainArgs) -> Result<TrainOutcome> {
         DeviceKind::Cpu => train::<CpuBackend>(&config, mode, &Default::default()),
         DeviceKind::CpuF64 => train::<CpuF64Backend>(&config, mode, &Default::default()),
         #[cfg(feature = "wgpu")]
-        DeviceKind::Wgpu => train::<so3krates_core::backend::WgpuBackend>(&config, mode, &Default::default()),
+        DeviceKind::Wgpu => {
+            use so3krates_core::backend::{ensure_device_usable, WgpuBackend};
+            ensure_device_usable::<WgpuBackend>(args.device, &Default::default())?;
+            train::<WgpuBackend>(&config, mode, &Default::default())
+        }
         #[cfg(feature = "cuda")]
-        DeviceKind::Cuda => train::<so3krates_core::backend::CudaBackend>(&config, mode, &Default::default()),
+        DeviceKind::Cuda => {
+            use so3krates_core::backend::{ensure_device_usable, CudaBackend};
+            ensure_device_usable::<CudaBackend>(args.device, &Default::default())?;
+            train::<CudaBackend>(&config, mode, &Default::default())
+        }
         #[allow(unreachable_patterns)]
         other => bail!(
             "device {other} is not available: this build lacks the `{other}` feature; rebuild with \
