@@ -22,6 +22,7 @@ pub mod blocks;
 pub mod config;
 pub mod dense;
 pub mod error;
+pub mod examples;
 pub mod graph;
 pub mod io;
 pub mod model;

@@ -3,23 +3,7 @@
 
 use so3krates_core::Structure;
 
-/// The first MD17 ethanol frame (Å).
-pub fn ethanol() -> Structure {
-    Structure::molecule(
-        vec![6, 6, 8, 1, 1, 1, 1, 1, 1],
-        vec![
-            [0.0072, -0.5687, 0.0],
-            [-1.2854, 0.2499, 0.0],
-            [1.1304, 0.3147, 0.0],
-            [0.0392, -1.1972, 0.8900],
-            [0.0392, -1.1972, -0.8900],
-            [-1.3175, 0.8784, 0.8900],
-            [-1.3175, 0.8784, -0.8900],
-            [-2.1422, -0.4239, 0.0],
-            [1.9857, -0.1365, 0.0],
-        ],
-    )
-}
+pub use so3krates_core::examples::ethanol;
 
 /// 48 ethanol copies on a 4×4×3 grid; ethanol spans ~4.1 Å, so a 7.1 Å pitch leaves
 /// 3 Å between neighbouring molecules. 432 atoms.

@@ -17,6 +17,7 @@ use burn::backend::Autodiff;
 use burn::optim::{AdamConfig, GradientsParams, Optimizer};
 use burn::prelude::Backend;
 use so3krates_core::backend::{CpuBackend, CpuF64Backend, DeviceKind};
+use so3krates_core::examples::ethanol;
 use so3krates_core::graph::Batch;
 use so3krates_core::network::So3krates;
 use so3krates_core::tensors::{float_tensor, to_f64_vec};
@@ -170,24 +171,6 @@ fn report(result: &BenchResult) {
         result.seconds_per_call * 1e3,
         result.calls
     );
-}
-
-/// The first MD17 ethanol frame (Å), as in the criterion benches.
-fn ethanol() -> Structure {
-    Structure::molecule(
-        vec![6, 6, 8, 1, 1, 1, 1, 1, 1],
-        vec![
-            [0.0072, -0.5687, 0.0],
-            [-1.2854, 0.2499, 0.0],
-            [1.1304, 0.3147, 0.0],
-            [0.0392, -1.1972, 0.8900],
-            [0.0392, -1.1972, -0.8900],
-            [-1.3175, 0.8784, 0.8900],
-            [-1.3175, 0.8784, -0.8900],
-            [-2.1422, -0.4239, 0.0],
-            [1.9857, -0.1365, 0.0],
-        ],
-    )
 }
 
 /// `count` ethanol molecules, each slightly displaced (a deterministic wobble of up to
