@@ -20,7 +20,6 @@ use common::{ethanol, ethanol_cluster};
 
 fn bench_backend<B: burn::prelude::Backend>(c: &mut Criterion, name: &str) {
     let model = Model::<B>::new(ModelConfig::default(), &Default::default()).expect("default config");
-    let cutoff = ModelConfig::default().cutoff_angstrom;
     let mut group = c.benchmark_group(format!("energy_forces/{name}"));
     group.sample_size(20);
 
@@ -30,7 +29,7 @@ fn bench_backend<B: burn::prelude::Backend>(c: &mut Criterion, name: &str) {
         ("432_atoms", vec![ethanol_cluster()]),
     ];
     for (case, structures) in cases {
-        let batch = Batch::from_structures(&structures, cutoff).expect("valid structures");
+        let batch = Batch::from_structures(&structures, &ModelConfig::default()).expect("valid structures");
         let shifts = vec![0.0; structures.len()];
         let volumes = vec![None; structures.len()];
         group.throughput(Throughput::Elements(structures.len() as u64));

@@ -175,21 +175,23 @@ impl<B: Backend> GeometricBlock<B> {
         }
     }
 
-    /// Δχ_(i,l) = Σ_j a_ij^(l) Y_l(u_ij) with a_ij^(l) = φ(d_ij) Σ_f q_if w_ijf k_jf / √(F/n_l).
+    /// Δχ_(i,l) = Σ_j a_ij^(l) Y_l(u_ij) with a_ij^(l) = w(i, j) Σ_f q_if w_ijf k_jf / √(F/n_l),
+    /// where the pair weight w is φ(d_ij) (local model) or φ(d_ij) + φ_χ,ij (non-local).
     ///
     /// # Shapes
     /// - `features`: (N, F)
     /// - `filter`: (P, F)
-    /// - `cutoff`: (P, 1)
+    /// - `pair_weight`: (P, 1)
     /// - `harmonics`: (P, m_tot), Y(u_ij)
+    /// - `(centres, neighbours)`: (P,) receiver i and sender j of each directed pair
     /// - returns: (N, m_tot)
     pub fn forward(
         &self,
         features: Tensor<B, 2>,
         filter: Tensor<B, 2>,
-        cutoff: Tensor<B, 2>,
+        pair_weight: Tensor<B, 2>,
         harmonics: Tensor<B, 2>,
-        graph: &GraphTensors<B>,
+        (centres, neighbours): (&Tensor<B, 1, Int>, &Tensor<B, 1, Int>),
         algebra: &SphcAlgebra<B>,
     ) -> Tensor<B, 2> {
         let [n_atoms, n_features] = features.dims();
@@ -197,15 +199,16 @@ impl<B: Backend> GeometricBlock<B> {
         let [_, width] = harmonics.dims();
         let head_sum = chunk_sum_matrix::<B>(n_features, degrees, &features.device()); // (F, n_l)
 
-        let query = self.query.forward(features.clone()).select(0, graph.directed_centres.clone());
-        let key = self.key.forward(features).select(0, graph.directed_neighbours.clone());
+        let query = self.query.forward(features.clone()).select(0, centres.clone());
+        let key = self.key.forward(features).select(0, neighbours.clone());
 
-        let coefficients = (query * filter * key).matmul(head_sum) * cutoff.div_scalar((chunk as f64).sqrt()); // (P, n_l)
+        let coefficients =
+            (query * filter * key).matmul(head_sum) * pair_weight.div_scalar((chunk as f64).sqrt()); // (P, n_l)
         let messages = algebra.expand(coefficients) * harmonics; // (P, m_tot)
 
         zeros([n_atoms, width], &messages.device()).select_assign(
             0,
-            graph.directed_centres.clone(),
+            centres.clone(),
             messages,
             IndexingUpdateOp::Add,
         )

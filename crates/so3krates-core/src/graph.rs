@@ -4,9 +4,16 @@
 //! ordered so that the first half holds one direction of every unordered pair (of every
 //! structure) and the second half the reverses in the same order: the filters, symmetric in
 //! the pair, are then evaluated once per unordered pair.
+//!
+//! A model with non-local attention also gets the list of every atom pair of each structure
+//! ([`Batch::all_pairs`]); its unordered pairs start with the batch's local pairs, in the
+//! same order and direction, so the local list is a prefix of it.
+
+use std::collections::{BTreeMap, HashSet};
 
 use burn::prelude::*;
 
+use crate::config::ModelConfig;
 use crate::error::CoreError;
 use crate::neighbours::{neighbour_list, NeighbourList};
 use crate::structure::Structure;
@@ -17,14 +24,60 @@ use crate::tensors::{float_tensor, index_tensor};
 pub struct StructureGraph {
     pub structure: Structure,
     pub pairs: NeighbourList,
+    /// For a non-local model: the atom pairs (i < j) beyond the cutoff, which together with
+    /// `pairs` make every pair of the structure. `None` for a local model.
+    pub far_pairs: Option<Vec<[u32; 2]>>,
 }
 
 impl StructureGraph {
-    /// Validates the structure and builds its neighbour list for `cutoff_angstrom`.
-    pub fn new(structure: Structure, cutoff_angstrom: f64) -> Result<Self, CoreError> {
-        let pairs = neighbour_list(&structure, cutoff_angstrom)?;
-        Ok(Self { structure, pairs })
+    /// Validates the structure and builds the pair lists `config` needs: the neighbour list
+    /// for its cutoff and, with non-local attention on, all the other pairs.
+    ///
+    /// A non-local model refuses periodic structures (all pairs over periodic images are
+    /// undefined) and structures with more than `non_local.max_atoms` atoms.
+    pub fn new(structure: Structure, config: &ModelConfig) -> Result<Self, CoreError> {
+        let pairs = neighbour_list(&structure, config.cutoff_angstrom)?;
+        if !config.non_local.is_on() {
+            return Ok(Self { structure, pairs, far_pairs: None });
+        }
+
+        if structure.is_periodic() {
+            return Err(CoreError::InvalidStructure(
+                "a model with non-local attention (model.non_local.mode) only evaluates \
+                 non-periodic structures; this one is periodic"
+                    .into(),
+            ));
+        }
+        if structure.len() > config.non_local.max_atoms {
+            return Err(CoreError::InvalidStructure(format!(
+                "{} atoms exceed this non-local model's limit of {} (model.non_local.max_atoms): \
+                 its all-pairs attention costs O(N²)",
+                structure.len(),
+                config.non_local.max_atoms
+            )));
+        }
+
+        let local: HashSet<(u32, u32)> = (0..pairs.n_unordered())
+            .map(|k| (pairs.centres[k].min(pairs.neighbours[k]), pairs.centres[k].max(pairs.neighbours[k])))
+            .collect();
+        let n_atoms = structure.len() as u32;
+        let far_pairs = (0..n_atoms)
+            .flat_map(|i| (i + 1..n_atoms).map(move |j| [i, j]))
+            .filter(|&[i, j]| !local.contains(&(i, j)))
+            .collect();
+        Ok(Self { structure, pairs, far_pairs: Some(far_pairs) })
     }
+}
+
+/// Unordered atom pairs of a batch, by global atom index.
+#[derive(Clone, Debug, Default)]
+pub struct PairIndices {
+    /// First atom of each unordered pair, shape (n_pairs,).
+    pub centres: Vec<i64>,
+    /// Second atom of each unordered pair, shape (n_pairs,).
+    pub neighbours: Vec<i64>,
+    /// Structure index of each unordered pair, shape (n_pairs,).
+    pub structure: Vec<i64>,
 }
 
 /// Several structures as one graph on the host, in f64.
@@ -46,29 +99,40 @@ pub struct Batch {
     pub pair_structure: Vec<i64>,
     /// Number of atoms of each structure, shape (n_structures,).
     pub atoms_per_structure: Vec<usize>,
+    /// For a model with non-local attention: the pairs beyond the cutoff, which with the
+    /// local pairs make every pair of each structure.
+    pub far_pairs: Option<PairIndices>,
 }
 
 impl Batch {
-    /// Concatenates structures that already have their neighbour lists.
-    pub fn new(graphs: &[&StructureGraph]) -> Self {
-        let mut batch = Batch::default();
+    /// Concatenates structures that already have their pair lists. The graphs must have been
+    /// built for the same model: all with the global list or none.
+    pub fn new(graphs: &[&StructureGraph]) -> Result<Self, CoreError> {
+        let non_local = graphs.first().is_some_and(|g| g.far_pairs.is_some());
+        if graphs.iter().any(|g| g.far_pairs.is_some() != non_local) {
+            return Err(CoreError::InvalidConfig(
+                "a batch mixes structures prepared for a local and a non-local model".into(),
+            ));
+        }
+
+        let mut batch = Batch { far_pairs: non_local.then(PairIndices::default), ..Batch::default() };
         for (index, graph) in graphs.iter().enumerate() {
             batch.push(index, graph);
         }
-        batch
+        Ok(batch)
     }
 
-    /// Builds neighbour lists and concatenates; an error names the failing structure.
-    pub fn from_structures(structures: &[Structure], cutoff_angstrom: f64) -> Result<Self, CoreError> {
+    /// Builds the pair lists `config` needs and concatenates; an error names the failing
+    /// structure.
+    pub fn from_structures(structures: &[Structure], config: &ModelConfig) -> Result<Self, CoreError> {
         let graphs = structures
             .iter()
             .enumerate()
             .map(|(index, s)| {
-                StructureGraph::new(s.clone(), cutoff_angstrom)
-                    .map_err(|e| CoreError::InBatch { index, source: Box::new(e) })
+                StructureGraph::new(s.clone(), config).map_err(|e| CoreError::InBatch { index, source: Box::new(e) })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self::new(&graphs.iter().collect::<Vec<_>>()))
+        Self::new(&graphs.iter().collect::<Vec<_>>())
     }
 
     fn push(&mut self, index: usize, graph: &StructureGraph) {
@@ -90,6 +154,14 @@ impl Batch {
                 self.pair_offsets.push(s[0] * cell[0][axis] + s[1] * cell[1][axis] + s[2] * cell[2][axis]);
             }
             self.pair_structure.push(index as i64);
+        }
+
+        if let (Some(far), Some(far_pairs)) = (&mut self.far_pairs, &graph.far_pairs) {
+            for &[i, j] in far_pairs {
+                far.centres.push(offset + i as i64);
+                far.neighbours.push(offset + j as i64);
+                far.structure.push(index as i64);
+            }
         }
     }
 
@@ -123,6 +195,57 @@ impl Batch {
             n_atoms: self.n_atoms(),
             n_structures: self.n_structures(),
             n_unordered: self.n_unordered(),
+            global: self.all_pairs().map(|global| self.global_tensors(&global, device)),
+        }
+    }
+
+    /// For a non-local model: every unordered pair of each structure, the local pairs of the
+    /// whole batch first (in their order), then the far pairs.
+    pub fn all_pairs(&self) -> Option<PairIndices> {
+        let far = self.far_pairs.as_ref()?;
+        Some(PairIndices {
+            centres: [self.pair_centres.as_slice(), &far.centres].concat(),
+            neighbours: [self.pair_neighbours.as_slice(), &far.neighbours].concat(),
+            structure: [self.pair_structure.as_slice(), &far.structure].concat(),
+        })
+    }
+
+    fn global_tensors<B: Backend>(&self, global: &PairIndices, device: &B::Device) -> GlobalPairTensors<B> {
+        let n_unordered = global.centres.len();
+        let directed_centres = [global.centres.clone(), global.neighbours.clone()].concat();
+        let directed_neighbours = [global.neighbours.clone(), global.centres.clone()].concat();
+
+        // Directed pairs by centre: atom i of a structure of N_s atoms receives N_s − 1 pairs.
+        let mut pairs_of_centre = vec![Vec::new(); self.n_atoms()];
+        for (pair, &centre) in directed_centres.iter().enumerate() {
+            pairs_of_centre[centre as usize].push(pair as i64);
+        }
+        let mut groups: BTreeMap<usize, (usize, Vec<i64>)> = BTreeMap::new();
+        for (atom, pairs) in pairs_of_centre.into_iter().enumerate() {
+            let atoms_in_structure = self.atoms_per_structure[self.atom_structure[atom] as usize];
+            if atoms_in_structure > 1 {
+                let (centres, members) = groups.entry(atoms_in_structure).or_default();
+                *centres += 1;
+                members.extend(pairs);
+            }
+        }
+        let centre_groups = groups
+            .into_iter()
+            .map(|(atoms_in_structure, (n_centres, pairs))| CentreGroup {
+                pairs: index_tensor(pairs, device),
+                n_centres,
+                atoms_in_structure,
+            })
+            .collect();
+
+        GlobalPairTensors {
+            pair_centres: index_tensor(global.centres.clone(), device),
+            pair_neighbours: index_tensor(global.neighbours.clone(), device),
+            pair_structure: index_tensor(global.structure.clone(), device),
+            directed_centres: index_tensor(directed_centres, device),
+            directed_neighbours: index_tensor(directed_neighbours, device),
+            centre_groups,
+            n_unordered,
         }
     }
 
@@ -154,4 +277,37 @@ pub struct GraphTensors<B: Backend> {
     pub n_atoms: usize,
     pub n_structures: usize,
     pub n_unordered: usize,
+    /// The all-pairs list of a non-local model.
+    pub global: Option<GlobalPairTensors<B>>,
+}
+
+/// The all-pairs list of a batch on a backend. The first `GraphTensors::n_unordered`
+/// unordered pairs are the local pairs, in the same order.
+#[derive(Clone, Debug)]
+pub struct GlobalPairTensors<B: Backend> {
+    /// (P_Gu,) centre i of each unordered pair.
+    pub pair_centres: Tensor<B, 1, Int>,
+    /// (P_Gu,) neighbour j of each unordered pair.
+    pub pair_neighbours: Tensor<B, 1, Int>,
+    /// (P_Gu,) structure index of each unordered pair.
+    pub pair_structure: Tensor<B, 1, Int>,
+    /// (2·P_Gu,) receiver of each directed pair: the pair centres, then the neighbours.
+    pub directed_centres: Tensor<B, 1, Int>,
+    /// (2·P_Gu,) sender of each directed pair.
+    pub directed_neighbours: Tensor<B, 1, Int>,
+    /// The directed pairs grouped by centre, one group per structure size, for the
+    /// per-centre softmax.
+    pub centre_groups: Vec<CentreGroup<B>>,
+    pub n_unordered: usize,
+}
+
+/// The directed pairs of all centres that belong to structures of one size N_s.
+#[derive(Clone, Debug)]
+pub struct CentreGroup<B: Backend> {
+    /// (n_centres·(N_s − 1),) directed-pair indices, centre by centre: reshaped to
+    /// (n_centres, N_s − 1), row c holds the pairs that centre c receives.
+    pub pairs: Tensor<B, 1, Int>,
+    pub n_centres: usize,
+    /// N_s, the number of atoms of each of these centres' structures.
+    pub atoms_in_structure: usize,
 }

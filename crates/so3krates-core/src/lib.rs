@@ -29,6 +29,7 @@ pub mod model;
 pub mod model_file;
 pub mod neighbours;
 pub mod network;
+pub mod nonlocal;
 pub mod radial;
 pub mod spherical;
 pub mod structure;

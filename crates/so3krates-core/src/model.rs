@@ -148,7 +148,7 @@ impl<B: Backend> Model<B> {
             let shift = structure.validate().and_then(|_| self.metadata.energy_shift(&structure.numbers));
             shifts.push(shift.map_err(|e| CoreError::InBatch { index, source: Box::new(e) })?);
         }
-        let batch = Batch::from_structures(structures, self.metadata.config.cutoff_angstrom)?;
+        let batch = Batch::from_structures(structures, &self.metadata.config)?;
         let volumes: Vec<Option<f64>> =
             structures.iter().map(|s| s.is_periodic().then(|| s.volume()).flatten()).collect();
         self.predict_batch(&batch, &shifts, &volumes, stress)

@@ -9,7 +9,8 @@ use rand::SeedableRng;
 use crate::blocks::{FeatureBlock, Filter, GeometricBlock, InteractionBlock, SphcAlgebra};
 use crate::config::ModelConfig;
 use crate::dense::{normal, FeatureNorm, TwoLayerMlp};
-use crate::graph::GraphTensors;
+use crate::graph::{GlobalPairTensors, GraphTensors};
+use crate::nonlocal::SphcGate;
 use crate::radial::{cosine_cutoff_tensor, radial_basis_tensor, radial_centres, radial_width};
 use crate::spherical::spherical_harmonics_tensor;
 use crate::tensors::{float_tensor, zeros};
@@ -26,6 +27,21 @@ pub struct PairGeometry<B: Backend> {
     pub cutoff: Tensor<B, 2>,
     /// (P, m_tot) spherical harmonics Y(u_ij) of the directed pairs.
     pub harmonics: Tensor<B, 2>,
+}
+
+/// The pair geometry of one forward pass: the local list's and, for a non-local model,
+/// the all-pairs list's. `None` where a list has no pairs.
+#[derive(Clone, Debug)]
+pub struct Geometry<B: Backend> {
+    pub local: Option<PairGeometry<B>>,
+    pub global: Option<PairGeometry<B>>,
+}
+
+/// The all-pairs side of a non-local layer: the gate, the list and its geometry.
+struct NonLocalPairs<'a, B: Backend> {
+    gate: &'a SphcGate,
+    pairs: &'a GlobalPairTensors<B>,
+    geometry: &'a PairGeometry<B>,
 }
 
 /// One So3krates layer with its own weights (spec §5).
@@ -63,7 +79,8 @@ impl<B: Backend> So3kratesLayer<B> {
         &self,
         features: Tensor<B, 2>,
         sphc: Tensor<B, 2>,
-        geometry: Option<&PairGeometry<B>>,
+        local: Option<&PairGeometry<B>>,
+        non_local: Option<NonLocalPairs<'_, B>>,
         graph: &GraphTensors<B>,
         algebra: &SphcAlgebra<B>,
     ) -> (Tensor<B, 2>, Tensor<B, 2>) {
@@ -72,34 +89,69 @@ impl<B: Backend> So3kratesLayer<B> {
             None => features.clone(),
         };
 
-        let (features, sphc) = if let Some(geometry) = geometry {
-            let sphc_difference = sphc.clone().select(0, graph.pair_neighbours.clone())
-                - sphc.clone().select(0, graph.pair_centres.clone());
-            let sphc_distance = algebra.invariants(sphc_difference); // (P_u, n_l)
+        // c(χ_j − χ_i) per unordered pair: of the all-pairs list when there is one (the local
+        // pairs are its first rows), else of the local list.
+        let sphc_distance = |centres: &Tensor<B, 1, Int>, neighbours: &Tensor<B, 1, Int>| {
+            let difference =
+                sphc.clone().select(0, neighbours.clone()) - sphc.clone().select(0, centres.clone());
+            algebra.invariants(difference) // (P_u, n_l)
+        };
+        let global_sphc_distance =
+            non_local.as_ref().map(|nl| sphc_distance(&nl.pairs.pair_centres, &nl.pairs.pair_neighbours));
+
+        let mut feature_update = None;
+        let mut sphc_update = None;
+        if let Some(geometry) = local {
+            let local_sphc_distance = match &global_sphc_distance {
+                Some(global) => global.clone().narrow(0, 0, graph.n_unordered),
+                None => sphc_distance(&graph.pair_centres, &graph.pair_neighbours),
+            };
 
             let feature_filter =
-                self.feature_filter.forward(geometry.radial_basis.clone(), sphc_distance.clone());
-            let feature_update = self.feature_block.forward(
+                self.feature_filter.forward(geometry.radial_basis.clone(), local_sphc_distance.clone());
+            feature_update = Some(self.feature_block.forward(
                 block_input.clone(),
                 feature_filter,
                 geometry.cutoff.clone(),
                 graph,
-            );
+            ));
 
+            if non_local.is_none() {
+                let geometric_filter =
+                    self.geometric_filter.forward(geometry.radial_basis.clone(), local_sphc_distance);
+                sphc_update = Some(self.geometric_block.forward(
+                    block_input.clone(),
+                    geometric_filter,
+                    geometry.cutoff.clone(),
+                    geometry.harmonics.clone(),
+                    (&graph.directed_centres, &graph.directed_neighbours),
+                    algebra,
+                ));
+            }
+        }
+
+        // Non-local: the geometric block runs over all pairs with weight φ_r + φ_χ.
+        if let (Some(nl), Some(global_sphc_distance)) = (&non_local, global_sphc_distance) {
+            let weight = nl.geometry.cutoff.clone() + nl.gate.forward(sphc.clone(), nl.pairs);
             let geometric_filter =
-                self.geometric_filter.forward(geometry.radial_basis.clone(), sphc_distance);
-            let sphc_update = self.geometric_block.forward(
+                self.geometric_filter.forward(nl.geometry.radial_basis.clone(), global_sphc_distance);
+            sphc_update = Some(self.geometric_block.forward(
                 block_input,
                 geometric_filter,
-                geometry.cutoff.clone(),
-                geometry.harmonics.clone(),
-                graph,
+                weight,
+                nl.geometry.harmonics.clone(),
+                (&nl.pairs.directed_centres, &nl.pairs.directed_neighbours),
                 algebra,
-            );
+            ));
+        }
 
-            (features + feature_update, sphc + sphc_update)
-        } else {
-            (features, sphc)
+        let features = match feature_update {
+            Some(update) => features + update,
+            None => features,
+        };
+        let sphc = match sphc_update {
+            Some(update) => sphc + update,
+            None => sphc,
         };
 
         let mix_input = match &self.interaction_norm {
@@ -129,6 +181,11 @@ pub struct So3krates<B: Backend> {
     pub radial_functions: usize,
     /// λ of the χ⁰ initialisation, 0 for χ⁰ = 0 (constant).
     pub sphc_init_scale: f64,
+    /// χ⁰ as the φ-weighted average of Y (v0.1), instead of the λ rule (constant).
+    pub sphc_init_normalised: bool,
+    /// The non-local attention's gate; `None` for the local model.
+    #[module(skip)]
+    pub non_local_gate: Option<SphcGate>,
 }
 
 impl<B: Backend> So3krates<B> {
@@ -151,10 +208,12 @@ impl<B: Backend> So3krates<B> {
             cutoff_angstrom: config.cutoff_angstrom,
             radial_functions: config.radial_functions,
             sphc_init_scale: config.sphc_init_scale.unwrap_or(0.0),
+            sphc_init_normalised: config.sphc_init_normalised,
+            non_local_gate: SphcGate::from_config(&config.non_local),
         }
     }
 
-    /// Pair geometry from positions: distances, directions, radial basis, cutoff, harmonics.
+    /// Pair geometry from positions, for the local list and (non-local model) the all-pairs list.
     ///
     /// `strain` (n_structures, 3, 3), when given, deforms every pair vector of structure s
     /// as r → (I + ε_s) r; its gradient is the virial ∂E/∂ε.
@@ -167,18 +226,46 @@ impl<B: Backend> So3krates<B> {
         strain: Option<Tensor<B, 3>>,
         graph: &GraphTensors<B>,
         algebra: &SphcAlgebra<B>,
-    ) -> PairGeometry<B> {
-        let device = positions.device();
-        let n_unordered = graph.n_unordered;
+    ) -> Geometry<B> {
+        let deform = |vectors: Tensor<B, 2>, pair_structure: &Tensor<B, 1, Int>| match &strain {
+            Some(strain) => {
+                let [n_pairs, _] = vectors.dims();
+                let pair_strain = strain.clone().select(0, pair_structure.clone()); // (P_u, 3, 3)
+                let deformation = (pair_strain * vectors.clone().unsqueeze_dim::<3>(1)).sum_dim(2);
+                vectors + deformation.reshape([n_pairs, 3])
+            }
+            None => vectors,
+        };
 
-        let mut vectors = positions.clone().select(0, graph.pair_neighbours.clone())
-            - positions.select(0, graph.pair_centres.clone())
-            + graph.pair_offsets.clone(); // (P_u, 3), r_ij = R_j − R_i + S_ij·cell
-        if let Some(strain) = strain {
-            let pair_strain = strain.select(0, graph.pair_structure.clone()); // (P_u, 3, 3)
-            let deformation = (pair_strain * vectors.clone().unsqueeze_dim::<3>(1)).sum_dim(2);
-            vectors = vectors + deformation.reshape([n_unordered, 3]);
+        match &graph.global {
+            // The all-pairs list is only built for non-periodic structures: no image offsets.
+            Some(global) => {
+                let vectors = positions.clone().select(0, global.pair_neighbours.clone())
+                    - positions.select(0, global.pair_centres.clone());
+                let vectors = deform(vectors, &global.pair_structure);
+                let local = (graph.n_unordered > 0)
+                    .then(|| self.geometry_of(vectors.clone().narrow(0, 0, graph.n_unordered), algebra));
+                let global = (global.n_unordered > 0).then(|| self.geometry_of(vectors, algebra));
+                Geometry { local, global }
+            }
+            None => {
+                let local = (graph.n_unordered > 0).then(|| {
+                    let vectors = positions.clone().select(0, graph.pair_neighbours.clone())
+                        - positions.select(0, graph.pair_centres.clone())
+                        + graph.pair_offsets.clone(); // (P_u, 3), r_ij = R_j − R_i + S_ij·cell
+                    self.geometry_of(deform(vectors, &graph.pair_structure), algebra)
+                });
+                Geometry { local, global: None }
+            }
         }
+    }
+
+    /// Distances, radial basis, cutoff and harmonics of pair vectors.
+    ///
+    /// # Shapes
+    /// - `vectors`: (P_u, 3), r_ij in Å of the unordered pairs (none of zero length)
+    fn geometry_of(&self, vectors: Tensor<B, 2>, algebra: &SphcAlgebra<B>) -> PairGeometry<B> {
+        let device = vectors.device();
 
         // Coincident atoms are rejected by the neighbour list, so d > 0 here.
         let distances = (vectors.clone() * vectors.clone()).sum_dim(1).sqrt(); // (P_u, 1)
@@ -219,19 +306,53 @@ impl<B: Backend> So3krates<B> {
 
         // Without pairs the attention blocks contribute nothing, but the interaction
         // blocks and the energy head still act on the embedding.
-        let geometry =
-            (graph.n_unordered > 0).then(|| self.pair_geometry(positions, strain, graph, &algebra));
-        if let (Some(geometry), true) = (&geometry, self.sphc_init_scale > 0.0) {
-            let weighted = geometry.harmonics.clone() * geometry.cutoff.clone();
-            sphc = sphc
-                .select_assign(0, graph.directed_centres.clone(), weighted, IndexingUpdateOp::Add)
-                .div_scalar(self.sphc_init_scale);
+        let geometry = self.pair_geometry(positions, strain, graph, &algebra);
+        if let Some(local) = &geometry.local {
+            sphc = self.initial_sphc(local, graph, sphc);
         }
 
+        let non_local = || match (&self.non_local_gate, &graph.global, &geometry.global) {
+            (Some(gate), Some(pairs), Some(geometry)) => Some(NonLocalPairs { gate, pairs, geometry }),
+            _ => None,
+        };
         for layer in &self.layers {
-            (features, sphc) = layer.forward(features, sphc, geometry.as_ref(), graph, &algebra);
+            (features, sphc) =
+                layer.forward(features, sphc, geometry.local.as_ref(), non_local(), graph, &algebra);
         }
         self.energies(features, graph)
+    }
+
+    /// χ⁰: zero, (1/λ) Σ_j φ(d_ij) Y_ij, or (normalised) Σ_j φ(d_ij) Y_ij / Σ_j φ(d_ij).
+    ///
+    /// The normalised form of v0.1 is Y(u_ij) for an atom with one neighbour, whatever its
+    /// distance, and 0 without neighbours: it jumps when an atom's last neighbour leaves
+    /// the cutoff. Atoms of bonded molecules never get there; isolated ones do.
+    ///
+    /// # Shapes
+    /// - `zero_sphc`: (N, m_tot) zeros
+    fn initial_sphc(&self, local: &PairGeometry<B>, graph: &GraphTensors<B>, zero_sphc: Tensor<B, 2>) -> Tensor<B, 2> {
+        let weighted = local.harmonics.clone() * local.cutoff.clone();
+        let sum = |values: Tensor<B, 2>| {
+            let [n_atoms, _] = zero_sphc.dims();
+            let [_, width] = values.dims();
+            zeros([n_atoms, width], &values.device()).select_assign(
+                0,
+                graph.directed_centres.clone(),
+                values,
+                IndexingUpdateOp::Add,
+            )
+        };
+
+        if self.sphc_init_normalised {
+            let weight = sum(local.cutoff.clone()); // (N, 1), Σ_j φ(d_ij)
+            let positive = weight.clone().greater_elem(0.0);
+            let safe_weight = weight.mask_fill(positive.bool_not(), 1.0);
+            sum(weighted) / safe_weight
+        } else if self.sphc_init_scale > 0.0 {
+            sum(weighted).div_scalar(self.sphc_init_scale)
+        } else {
+            zero_sphc
+        }
     }
 
     /// Sums per-atom energies e_i = MLP(x_i) per structure.

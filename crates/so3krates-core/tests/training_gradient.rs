@@ -52,7 +52,7 @@ fn loss_gradient_with_forces_equals_its_finite_difference() {
     let device = Default::default();
     let network = So3krates::<Inner>::new(&small_config(), &device);
     let structures = vec![distorted_ethanol(20), distorted_ethanol(21)];
-    let batch = Batch::from_structures(&structures, 5.0).unwrap();
+    let batch = Batch::from_structures(&structures, &small_config()).unwrap();
     // Targets far from the predictions so that both loss terms have large gradients.
     let targets =
         (vec![0.3, -0.2], (0..27 * 2 / 3 * 3).map(|k| ((k % 7) as f64 - 3.0) * 0.1).collect::<Vec<_>>());

@@ -82,39 +82,51 @@ fn wgpu_agrees_with_the_cpu_backends_on_a_batch_of_ethanol_frames() {
     assert!(forces_vs_cpu < 1e-4 && forces_vs_f64 < 1e-4, "forces differ");
 }
 
-#[test]
-fn force_training_steps_on_wgpu_lower_the_loss() {
-    if !vulkan_available() {
-        return;
-    }
-    type Trained = Autodiff<WgpuBackend>;
-    let device = Default::default();
+/// Force-training losses over 8 Adam steps (learning rate 3e-3) on 8 shipped frames, the
+/// small model and backend `B`.
+fn training_losses<B: burn::tensor::backend::Backend>(device: &B::Device) -> Vec<f64> {
     let frames = shipped_frames(8);
     let structures: Vec<_> = frames.iter().map(|f| f.structure.clone()).collect();
-    let batch = Batch::from_structures(&structures, 5.0).unwrap();
+    let batch = Batch::from_structures(&structures, &small_config()).unwrap();
     // Energies relative to the batch mean, so that the loss is about the forces' shape.
     let energies: Vec<f64> = frames.iter().map(|f| f.energy.unwrap()).collect();
     let mean = energies.iter().sum::<f64>() / energies.len() as f64;
     let target_energies: Vec<f64> = energies.iter().map(|e| e - mean).collect();
     let target_forces: Vec<f64> = frames.iter().flat_map(|f| f.forces.clone().unwrap()).flatten().collect();
 
-    let mut network = So3krates::<Trained>::new(&small_config(), &device);
+    let mut network = So3krates::<Autodiff<B>>::new(&small_config(), device);
     let mut optimizer = AdamConfig::new().init();
     let mut losses = Vec::new();
     for _ in 0..8 {
-        let (predicted_energies, predicted_forces) = energies_and_forces(&network, &batch, &device);
+        let (predicted_energies, predicted_forces) = energies_and_forces(&network, &batch, device);
         let loss = energy_force_loss(
             predicted_energies,
             predicted_forces,
-            float_tensor(target_energies.clone(), [batch.n_structures()], &device),
-            float_tensor(target_forces.clone(), [batch.n_atoms(), 3], &device),
+            float_tensor(target_energies.clone(), [batch.n_structures()], device),
+            float_tensor(target_forces.clone(), [batch.n_atoms(), 3], device),
             LossWeights::default(),
         );
         losses.push(to_f64_vec(loss.clone().inner())[0]);
         let gradients = GradientsParams::from_grads(loss.backward(), &network);
         network = optimizer.step(3e-3, network, gradients);
     }
-    println!("force-training loss on wgpu over 8 Adam steps: {losses:.4?}");
-    assert!(losses.iter().all(|l| l.is_finite()), "{losses:?}");
-    assert!(losses[7] < 0.7 * losses[0], "the loss did not fall by 30 %: {losses:?}");
+    losses
+}
+
+#[test]
+fn force_training_steps_on_wgpu_follow_the_cpu_and_lower_the_loss() {
+    if !vulkan_available() {
+        return;
+    }
+    let started = Instant::now();
+    let on_gpu = training_losses::<WgpuBackend>(&Default::default());
+    let gpu_time = started.elapsed();
+    let on_cpu = training_losses::<CpuBackend>(&Default::default());
+    println!("force-training loss over 8 Adam steps: wgpu {on_gpu:.5?} ({gpu_time:.1?}), Flex f32 {on_cpu:.5?}");
+
+    assert!(on_gpu.iter().all(|l| l.is_finite()), "{on_gpu:?}");
+    for (step, (gpu, cpu)) in on_gpu.iter().zip(&on_cpu).enumerate() {
+        assert!((gpu - cpu).abs() < 1e-3 * cpu, "step {step}: wgpu loss {gpu}, CPU loss {cpu}");
+    }
+    assert!(on_gpu[7] < 0.98 * on_gpu[0], "the loss did not fall: {on_gpu:?}");
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use so3krates_core::config::ModelConfig;
 use so3krates_core::graph::{Batch, StructureGraph};
 use so3krates_core::io::{read_structures, ExtxyzKeys, LabelledStructure};
 
@@ -92,13 +93,13 @@ pub struct FrameSet {
 }
 
 impl FrameSet {
-    /// Builds the neighbour lists of the frames at `indices` (cutoff in Å); an empty
-    /// `shifts` table means no shifts.
+    /// Builds the pair lists `model` needs for the frames at `indices`; an empty `shifts`
+    /// table means no shifts.
     pub fn prepare(
         dataset: &Dataset,
         indices: &[usize],
         shifts: &BTreeMap<u8, f64>,
-        cutoff_angstrom: f64,
+        model: &ModelConfig,
     ) -> Result<Self> {
         let frames = indices
             .iter()
@@ -112,7 +113,7 @@ impl FrameSet {
                     total_shift(shifts, &structure.numbers).with_context(context)?
                 };
                 let volume = structure.is_periodic().then(|| structure.volume()).flatten();
-                let graph = StructureGraph::new(structure, cutoff_angstrom).with_context(context)?;
+                let graph = StructureGraph::new(structure, model).with_context(context)?;
                 Ok(PreparedFrame {
                     index,
                     graph,
@@ -135,9 +136,9 @@ impl FrameSet {
     }
 
     /// The batch of the frames at positions `members` (positions within this set).
-    pub fn batch(&self, members: &[usize]) -> TrainingBatch {
+    pub fn batch(&self, members: &[usize]) -> Result<TrainingBatch> {
         let frames: Vec<&PreparedFrame> = members.iter().map(|&m| &self.frames[m]).collect();
-        let batch = Batch::new(&frames.iter().map(|f| &f.graph).collect::<Vec<_>>());
+        let batch = Batch::new(&frames.iter().map(|f| &f.graph).collect::<Vec<_>>())?;
         let energies = frames.iter().map(|f| f.energy.unwrap_or(f.shift) - f.shift).collect();
         let forces = frames
             .iter()
@@ -146,6 +147,6 @@ impl FrameSet {
                 None => vec![0.0; 3 * f.graph.structure.len()],
             })
             .collect();
-        TrainingBatch { batch, energies, forces }
+        Ok(TrainingBatch { batch, energies, forces })
     }
 }

@@ -94,7 +94,7 @@ pub fn evaluate_frames<B: Backend>(
     let positions: Vec<usize> = (0..set.len()).collect();
     for chunk in positions.chunks(batch_size.max(1)) {
         let frames: Vec<_> = chunk.iter().map(|&k| &set.frames[k]).collect();
-        let batch = set.batch(chunk).batch;
+        let batch = set.batch(chunk)?.batch;
         let shifts = frames
             .iter()
             .map(|f| model.metadata().energy_shift(&f.graph.structure.numbers))

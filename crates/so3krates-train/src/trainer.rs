@@ -151,9 +151,8 @@ pub fn train<B: Backend>(config: &TrainConfig, mode: StartMode, device: &B::Devi
         energy_shifts: shifts.clone(),
         units: Units { energy: config.data.energy_unit.clone(), length: "Å".to_string() },
     };
-    let cutoff = config.model.cutoff_angstrom;
-    let train_set = FrameSet::prepare(&dataset, &splits.train, &shifts, cutoff)?;
-    let valid_set = FrameSet::prepare(&dataset, &splits.valid, &shifts, cutoff)?;
+    let train_set = FrameSet::prepare(&dataset, &splits.train, &shifts, &config.model)?;
+    let valid_set = FrameSet::prepare(&dataset, &splits.valid, &shifts, &config.model)?;
 
     // The run folder is written only once the data and the split are known to be good.
     if mode == StartMode::Overwrite {
@@ -265,7 +264,7 @@ pub fn train<B: Backend>(config: &TrainConfig, mode: StartMode, device: &B::Devi
             _ => &epoch_order.insert((epoch, permutation(train_set.len(), t.seed, 2 + epoch))).1,
         };
         let first = (state.step % steps_per_epoch) as usize * batch_size;
-        let batch = train_set.batch(&order[first..first + batch_size]);
+        let batch = train_set.batch(&order[first..first + batch_size])?;
         let outcome =
             train_step(network, &mut optimizer, &batch, learning_rate, weights, t.clip_grad_norm, device);
         let loss = match outcome {
@@ -510,7 +509,7 @@ fn test_best_model<B: Backend>(
     let model = Model::<B>::load(&run.best_model(), device)?;
     let metadata = model.metadata().clone();
     let test_set =
-        FrameSet::prepare(dataset, &splits.test, &metadata.energy_shifts, metadata.config.cutoff_angstrom)?;
+        FrameSet::prepare(dataset, &splits.test, &metadata.energy_shifts, &metadata.config)?;
     let (metrics, _) = evaluate_frames(&model, &test_set, batch_size, weights)?;
     let json =
         serde_json::json!({ "split": "test", "energy_unit": metadata.units.energy, "metrics": metrics });

@@ -107,7 +107,7 @@ fn bench_on<B: Backend>(args: &BenchArgs, device: &B::Device) -> Result<Vec<Benc
     }
 
     let structures = ethanol_frames(args.train_batch);
-    let batch = Batch::from_structures(&structures, config.cutoff_angstrom)?;
+    let batch = Batch::from_structures(&structures, &config)?;
     let mut network = So3krates::<Autodiff<B>>::new(&config, device);
     let mut optimizer = AdamConfig::new().init();
     let target_energies = vec![0.0; batch.n_structures()];

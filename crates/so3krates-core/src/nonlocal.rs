@@ -1,0 +1,139 @@
+//! The gate of the optional non-local SPHC-space attention (`../shared/docs/so3krates-nonlocal.md`).
+//!
+//! For every directed pair (i, j) of the all-pairs list of a structure:
+//! 1. D_ij = |χ_j − χ_i|, the Euclidean norm over all SPHC components together;
+//! 2. s_ij = softmax over i's pairs of +D_ij (SPHC-far pairs get the large shares);
+//! 3. φ_χ,ij = f(s_ij / χ_cut), with χ_cut fixed or 1/N_s, and f the C² polynomial cutoff
+//!    of degree p = 6: the gate is open (φ_χ > 0) where s_ij < χ_cut.
+//!
+//! The gate is added to the radial cutoff φ_r in the geometric block only; see
+//! [`crate::network`]. It is one scalar per directed pair, shared by all degrees, and not
+//! symmetric in i and j.
+
+use burn::prelude::*;
+use burn::tensor::IndexingUpdateOp;
+
+use crate::config::{NonLocalConfig, NonLocalMode, SphcDistance, SMOOTH_SPHC_DISTANCE_EPSILON};
+use crate::graph::GlobalPairTensors;
+use crate::tensors::zeros;
+
+/// The threshold rule and distance form of one non-local model.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SphcGate {
+    threshold: Threshold,
+    distance: SphcDistance,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Threshold {
+    /// χ_cut, the same for every structure.
+    Fixed(f64),
+    /// χ_cut = 1/N_s.
+    Dynamic,
+}
+
+impl SphcGate {
+    /// The gate of a validated config; `None` when non-local attention is off.
+    pub fn from_config(config: &NonLocalConfig) -> Option<Self> {
+        let threshold = match (config.mode, config.chi_cut) {
+            (NonLocalMode::Off, _) => return None,
+            (NonLocalMode::Dynamic, _) => Threshold::Dynamic,
+            (NonLocalMode::Fixed, chi_cut) => Threshold::Fixed(chi_cut?),
+        };
+        Some(Self { threshold, distance: config.sphc_distance })
+    }
+
+    /// φ_χ for every directed pair of the all-pairs list.
+    ///
+    /// # Shapes
+    /// - `sphc`: (N, m_tot), the layer-input SPHCs χ
+    /// - returns: (2·P_Gu, 1), in [0, 1]
+    pub fn forward<B: Backend>(&self, sphc: Tensor<B, 2>, pairs: &GlobalPairTensors<B>) -> Tensor<B, 2> {
+        let device = sphc.device();
+        let n_directed = 2 * pairs.n_unordered;
+
+        let difference =
+            sphc.clone().select(0, pairs.pair_neighbours.clone()) - sphc.select(0, pairs.pair_centres.clone());
+        let squared_distance = difference.powi_scalar(2).sum_dim(1).reshape([pairs.n_unordered]); // (P_Gu,)
+        let distance = self.distance(squared_distance);
+        let distance = Tensor::cat(vec![distance.clone(), distance], 0); // (2·P_Gu,), symmetric in the pair
+
+        let mut gate = zeros::<B, 1>([n_directed], &device);
+        for group in &pairs.centre_groups {
+            let neighbours = group.atoms_in_structure - 1;
+            let rows = distance.clone().select(0, group.pairs.clone()).reshape([group.n_centres, neighbours]);
+            let shares = softmax_rows(rows);
+            let ratio = match self.threshold {
+                Threshold::Fixed(chi_cut) => shares.div_scalar(chi_cut),
+                Threshold::Dynamic => shares.mul_scalar(group.atoms_in_structure as f64),
+            };
+            let values = gate_polynomial_tensor(ratio).reshape([group.n_centres * neighbours]);
+            gate = gate.select_assign(0, group.pairs.clone(), values, IndexingUpdateOp::Add);
+        }
+        gate.reshape([n_directed, 1])
+    }
+
+    /// D = |Δχ| from S = |Δχ|², with a zero gradient (not NaN) where S = 0.
+    fn distance<B: Backend>(&self, squared_distance: Tensor<B, 1>) -> Tensor<B, 1> {
+        match self.distance {
+            SphcDistance::Exact => {
+                let zero = squared_distance.clone().lower_equal_elem(0.0);
+                squared_distance.mask_fill(zero.clone(), 1.0).sqrt().mask_fill(zero, 0.0)
+            }
+            SphcDistance::Smooth => {
+                let epsilon = SMOOTH_SPHC_DISTANCE_EPSILON;
+                squared_distance.add_scalar(epsilon * epsilon).sqrt().sub_scalar(epsilon)
+            }
+        }
+    }
+}
+
+/// Softmax along each row, shifted by the row maximum (a constant for the gradient) so that
+/// nothing overflows however large the SPHC distances grow.
+///
+/// # Shapes
+/// - `rows`: (n, m), m ≥ 1
+/// - returns: (n, m), each row summing to 1
+fn softmax_rows<B: Backend>(rows: Tensor<B, 2>) -> Tensor<B, 2> {
+    let shifted = rows.clone() - rows.detach().max_dim(1);
+    let weights = shifted.exp();
+    weights.clone() / weights.sum_dim(1)
+}
+
+/// f(x) = 1 − 28x⁶ + 48x⁷ − 21x⁸ for x < 1, else 0; C² at x = 1 (reference values for tests).
+pub fn gate_polynomial(x: f64) -> f64 {
+    if x < 1.0 {
+        1.0 + x.powi(6) * (-28.0 + x * (48.0 - 21.0 * x))
+    } else {
+        0.0
+    }
+}
+
+/// [`gate_polynomial`] elementwise. x is clamped to 1 before the powers, so a large x (up to
+/// N_s in the dynamic rule) neither overflows nor leaves a NaN in the gradient.
+fn gate_polynomial_tensor<B: Backend, const D: usize>(x: Tensor<B, D>) -> Tensor<B, D> {
+    let closed = x.clone().greater_equal_elem(1.0);
+    let x = x.clamp_max(1.0);
+    let inner = x.clone().mul_scalar(-21.0).add_scalar(48.0) * x.clone();
+    let value = x.powi_scalar(6) * inner.sub_scalar(28.0);
+    value.add_scalar(1.0).mask_fill(closed, 0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_gate_polynomial_takes_the_spec_values_and_is_flat_at_one() {
+        assert_eq!(gate_polynomial(0.0), 1.0);
+        assert!((gate_polynomial(0.5) - 0.85546875).abs() < 1e-15);
+        assert_eq!(gate_polynomial(1.0), 0.0);
+        assert_eq!(gate_polynomial(7.0), 0.0);
+
+        // f, f′ and f″ vanish at x = 1: f(1 − h) = 56 h³ + O(h⁴).
+        for h in [1e-2, 1e-3] {
+            let ratio = gate_polynomial(1.0 - h) / h.powi(3);
+            assert!((ratio - 56.0).abs() < 56.0 * 5.0 * h, "f(1 − h)/h³ = {ratio} at h = {h}");
+        }
+    }
+}
