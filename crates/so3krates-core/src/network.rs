@@ -297,6 +297,17 @@ impl<B: Backend> So3krates<B> {
         strain: Option<Tensor<B, 3>>,
         graph: &GraphTensors<B>,
     ) -> Tensor<B, 1> {
+        self.forward_with_layer_sphcs(positions, strain, graph).0
+    }
+
+    /// [`So3krates::forward`], also returning the SPHCs χ each layer received, shape (N, m_tot)
+    /// per layer (for diagnostics such as the non-local gates' statistics).
+    pub fn forward_with_layer_sphcs(
+        &self,
+        positions: Tensor<B, 2>,
+        strain: Option<Tensor<B, 3>>,
+        graph: &GraphTensors<B>,
+    ) -> (Tensor<B, 1>, Vec<Tensor<B, 2>>) {
         let device = positions.device();
         let algebra = SphcAlgebra::new(&self.degrees, &device);
         let width = crate::spherical::sphc_width(&self.degrees);
@@ -315,11 +326,13 @@ impl<B: Backend> So3krates<B> {
             (Some(gate), Some(pairs), Some(geometry)) => Some(NonLocalPairs { gate, pairs, geometry }),
             _ => None,
         };
+        let mut layer_sphcs = Vec::with_capacity(self.layers.len());
         for layer in &self.layers {
+            layer_sphcs.push(sphc.clone());
             (features, sphc) =
                 layer.forward(features, sphc, geometry.local.as_ref(), non_local(), graph, &algebra);
         }
-        self.energies(features, graph)
+        (self.energies(features, graph), layer_sphcs)
     }
 
     /// χ⁰: zero, (1/λ) Σ_j φ(d_ij) Y_ij, or (normalised) Σ_j φ(d_ij) Y_ij / Σ_j φ(d_ij).
