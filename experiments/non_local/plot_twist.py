@@ -5,6 +5,7 @@ non-local So3krates models (run_cumulene.sh writes the per-structure CSVs it rea
     python3 experiments/non_local/plot_twist.py docs/cumulene_twist.png
 """
 import csv
+import os
 import sys
 
 import matplotlib
@@ -33,8 +34,12 @@ def main(output):
         _, _, non_local = read(f"runs/cumulene-{chain}-non-local/twist_scan.csv")
         zero = reference[0]
         axis.plot(twist, [e - zero for e in reference], "k-", lw=2, label="GFN2-xTB")
-        axis.plot(twist, [e - zero for e in local], "o--", ms=3, label="local So3krates")
+        axis.plot(twist, [e - zero for e in local], "o--", ms=3, label="local So3krates (r_cut 3 Å)")
         axis.plot(twist, [e - zero for e in non_local], "s-", ms=3, label="non-local So3krates (dynamic)")
+        wide = f"runs/cumulene-{chain}-local-6A/twist_scan.csv"
+        if os.path.exists(wide):
+            _, _, local_wide = read(wide)
+            axis.plot(twist, [e - zero for e in local_wide], "^:", ms=3, label="local So3krates, r_cut 6 Å")
         axis.set_title(titles[chain], fontsize=10)
         axis.set_xlabel("terminal twist τ (°)")
         axis.set_ylabel("E − E_GFN2(τ = 0) (eV)")
