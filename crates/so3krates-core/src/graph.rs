@@ -129,7 +129,8 @@ impl Batch {
             .iter()
             .enumerate()
             .map(|(index, s)| {
-                StructureGraph::new(s.clone(), config).map_err(|e| CoreError::InBatch { index, source: Box::new(e) })
+                StructureGraph::new(s.clone(), config)
+                    .map_err(|e| CoreError::InBatch { index, source: Box::new(e) })
             })
             .collect::<Result<Vec<_>, _>>()?;
         Self::new(&graphs.iter().collect::<Vec<_>>())

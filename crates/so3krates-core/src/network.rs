@@ -89,22 +89,21 @@ impl<B: Backend> So3kratesLayer<B> {
             None => features.clone(),
         };
 
-        // c(χ_j − χ_i) per unordered pair: of the all-pairs list when there is one (the local
-        // pairs are its first rows), else of the local list.
-        let sphc_distance = |centres: &Tensor<B, 1, Int>, neighbours: &Tensor<B, 1, Int>| {
-            let difference =
-                sphc.clone().select(0, neighbours.clone()) - sphc.clone().select(0, centres.clone());
-            algebra.invariants(difference) // (P_u, n_l)
+        // χ_j − χ_i and c(χ_j − χ_i) per unordered pair: of the all-pairs list when there is
+        // one (the local pairs are its first rows), else of the local list.
+        let sphc_difference = |centres: &Tensor<B, 1, Int>, neighbours: &Tensor<B, 1, Int>| {
+            sphc.clone().select(0, neighbours.clone()) - sphc.clone().select(0, centres.clone())
         };
-        let global_sphc_distance =
-            non_local.as_ref().map(|nl| sphc_distance(&nl.pairs.pair_centres, &nl.pairs.pair_neighbours));
+        let global_difference =
+            non_local.as_ref().map(|nl| sphc_difference(&nl.pairs.pair_centres, &nl.pairs.pair_neighbours));
+        let global_sphc_distance = global_difference.clone().map(|d| algebra.invariants(d)); // (P_Gu, n_l)
 
         let mut feature_update = None;
         let mut sphc_update = None;
         if let Some(geometry) = local {
             let local_sphc_distance = match &global_sphc_distance {
                 Some(global) => global.clone().narrow(0, 0, graph.n_unordered),
-                None => sphc_distance(&graph.pair_centres, &graph.pair_neighbours),
+                None => algebra.invariants(sphc_difference(&graph.pair_centres, &graph.pair_neighbours)),
             };
 
             let feature_filter =
@@ -131,8 +130,10 @@ impl<B: Backend> So3kratesLayer<B> {
         }
 
         // Non-local: the geometric block runs over all pairs with weight φ_r + φ_χ.
-        if let (Some(nl), Some(global_sphc_distance)) = (&non_local, global_sphc_distance) {
-            let weight = nl.geometry.cutoff.clone() + nl.gate.forward(sphc.clone(), nl.pairs);
+        if let (Some(nl), Some(difference), Some(global_sphc_distance)) =
+            (&non_local, global_difference, global_sphc_distance)
+        {
+            let weight = nl.geometry.cutoff.clone() + nl.gate.forward(difference, nl.pairs);
             let geometric_filter =
                 self.geometric_filter.forward(nl.geometry.radial_basis.clone(), global_sphc_distance);
             sphc_update = Some(self.geometric_block.forward(
@@ -343,7 +344,12 @@ impl<B: Backend> So3krates<B> {
     ///
     /// # Shapes
     /// - `zero_sphc`: (N, m_tot) zeros
-    fn initial_sphc(&self, local: &PairGeometry<B>, graph: &GraphTensors<B>, zero_sphc: Tensor<B, 2>) -> Tensor<B, 2> {
+    fn initial_sphc(
+        &self,
+        local: &PairGeometry<B>,
+        graph: &GraphTensors<B>,
+        zero_sphc: Tensor<B, 2>,
+    ) -> Tensor<B, 2> {
         let weighted = local.harmonics.clone() * local.cutoff.clone();
         let sum = |values: Tensor<B, 2>| {
             let [n_atoms, _] = zero_sphc.dims();

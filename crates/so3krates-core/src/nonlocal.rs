@@ -69,14 +69,17 @@ impl SphcGate {
     /// φ_χ for every directed pair of the all-pairs list.
     ///
     /// # Shapes
-    /// - `sphc`: (N, m_tot), the layer-input SPHCs χ
+    /// - `difference`: (P_Gu, m_tot), χ_j − χ_i of the layer-input SPHCs per unordered pair
+    ///   (the geometric filter's input too, computed once by the layer)
     /// - returns: (2·P_Gu, 1), in [0, 1]
-    pub fn forward<B: Backend>(&self, sphc: Tensor<B, 2>, pairs: &GlobalPairTensors<B>) -> Tensor<B, 2> {
-        let device = sphc.device();
+    pub fn forward<B: Backend>(
+        &self,
+        difference: Tensor<B, 2>,
+        pairs: &GlobalPairTensors<B>,
+    ) -> Tensor<B, 2> {
+        let device = difference.device();
         let n_directed = 2 * pairs.n_unordered;
 
-        let difference =
-            sphc.clone().select(0, pairs.pair_neighbours.clone()) - sphc.select(0, pairs.pair_centres.clone());
         let squared_distance = difference.powi_scalar(2).sum_dim(1).reshape([pairs.n_unordered]); // (P_Gu,)
         let distance = self.distance(squared_distance);
         let distance = Tensor::cat(vec![distance.clone(), distance], 0); // (2·P_Gu,), symmetric in the pair
@@ -133,7 +136,9 @@ pub fn far_gate_statistics<B: Backend>(
     device: &B::Device,
 ) -> Result<Vec<FarGateStatistics>, CoreError> {
     let gate = network.non_local_gate.ok_or_else(|| {
-        CoreError::InvalidConfig("the model has no non-local attention (model.non_local.mode = \"off\")".into())
+        CoreError::InvalidConfig(
+            "the model has no non-local attention (model.non_local.mode = \"off\")".into(),
+        )
     })?;
     let batch = Batch::from_structures(structures, config)?;
     let graph = batch.to_tensors::<B>(device);
@@ -145,12 +150,19 @@ pub fn far_gate_statistics<B: Backend>(
     // Unordered pairs from n_local on are the far ones, in both directions.
     let (n_local, n_all) = (graph.n_unordered, pairs.n_unordered);
     let far = |k: usize| (k % n_all) >= n_local;
+    let difference = |sphc: Tensor<B, 2>| {
+        sphc.clone().select(0, pairs.pair_neighbours.clone()) - sphc.select(0, pairs.pair_centres.clone())
+    };
     Ok(layer_sphcs
         .into_iter()
         .enumerate()
         .map(|(layer, sphc)| {
-            let values: Vec<f64> =
-                to_f64_vec(gate.forward(sphc, pairs)).into_iter().enumerate().filter(|&(k, _)| far(k)).map(|(_, g)| g).collect();
+            let values: Vec<f64> = to_f64_vec(gate.forward(difference(sphc), pairs))
+                .into_iter()
+                .enumerate()
+                .filter(|&(k, _)| far(k))
+                .map(|(_, g)| g)
+                .collect();
             let count = values.len().max(1) as f64;
             FarGateStatistics {
                 layer,

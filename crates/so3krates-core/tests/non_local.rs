@@ -65,8 +65,10 @@ fn gates_of_atom_zero(config: &ModelConfig, structure: &Structure, sphc: Vec<f64
     let global_pairs = graph.global.as_ref().expect("a non-local model gets the all-pairs list");
     let width = sphc.len() / structure.len();
     let sphc = float_tensor(sphc, [structure.len(), width], &device);
+    let difference = sphc.clone().select(0, global_pairs.pair_neighbours.clone())
+        - sphc.select(0, global_pairs.pair_centres.clone());
 
-    let gate = SphcGate::from_config(&config.non_local).unwrap().forward(sphc, global_pairs);
+    let gate = SphcGate::from_config(&config.non_local).unwrap().forward(difference, global_pairs);
     let host = batch.all_pairs().unwrap();
     let centres = [host.centres.clone(), host.neighbours.clone()].concat();
     let neighbours = [host.neighbours.clone(), host.centres.clone()].concat();
@@ -126,7 +128,10 @@ fn the_gate_reproduces_the_spec_vectors_for_two_far_dimers() {
         for theta in [40.0, 60.0, 90.0] {
             let structure = two_dimers(theta, separation);
             let gates = gates_of_atom_zero(&dynamic(), &structure, dimer_initial_sphc(&structure));
-            assert!(gates.iter().all(|&(_, g)| g == 0.0), "θ = {theta}°: the gate should be closed: {gates:?}");
+            assert!(
+                gates.iter().all(|&(_, g)| g == 0.0),
+                "θ = {theta}°: the gate should be closed: {gates:?}"
+            );
         }
     }
 }
@@ -135,7 +140,8 @@ fn the_gate_reproduces_the_spec_vectors_for_two_far_dimers() {
 fn with_zero_initial_sphcs_every_pair_gets_the_same_fixed_gate() {
     // χ⁰ = 0: D = 0, s = 1/(N − 1); χ_cut = 0.5 gives 0.8555 for N = 5 and 0.9978 for N = 10.
     for (n_atoms, expected) in [(5, 0.85546875), (10, 0.997788)] {
-        let chain = Structure::molecule(vec![6; n_atoms], (0..n_atoms).map(|k| [2.0 * k as f64, 0.0, 0.0]).collect());
+        let chain =
+            Structure::molecule(vec![6; n_atoms], (0..n_atoms).map(|k| [2.0 * k as f64, 0.0, 0.0]).collect());
         let sphc = vec![0.0; n_atoms * 15];
         for (_, gate) in gates_of_atom_zero(&fixed(0.5), &chain, sphc) {
             assert!((gate - expected).abs() < 1e-5, "N = {n_atoms}: gate {gate}, spec {expected}");
@@ -155,7 +161,12 @@ fn one_dynamic_layer_from_zero_sphcs_equals_the_local_model() {
     let expected = local.energy_forces(&structures).unwrap();
     let actual = non_local.energy_forces(&structures).unwrap();
     for (a, e) in actual.iter().zip(&expected) {
-        assert!((a.energy - e.energy).abs() < 1e-12 * e.energy.abs().max(1.0), "{} vs {}", a.energy, e.energy);
+        assert!(
+            (a.energy - e.energy).abs() < 1e-12 * e.energy.abs().max(1.0),
+            "{} vs {}",
+            a.energy,
+            e.energy
+        );
         assert!(max_force_difference(&a.forces, &e.forces) < 1e-12 * force_scale(&e.forces).max(1.0));
     }
 }
@@ -207,7 +218,10 @@ fn energy_is_invariant_and_forces_equivariant_with_the_switch_on() {
 }
 
 /// −∂E/∂R by central differences (h = 1e-5 Å) against autodiff, for every coordinate.
-fn assert_forces_match_finite_differences(model: &so3krates_core::Model<CpuF64Backend>, structure: &Structure) {
+fn assert_forces_match_finite_differences(
+    model: &so3krates_core::Model<CpuF64Backend>,
+    structure: &Structure,
+) {
     let analytic = &model.energy_forces(&[structure.clone()]).unwrap()[0].forces;
     let h = 1e-5;
     let energy = |moved: Structure| model.energy_forces(&[moved]).unwrap()[0].energy;
@@ -228,7 +242,14 @@ fn assert_forces_match_finite_differences(model: &so3krates_core::Model<CpuF64Ba
 
 #[test]
 fn forces_equal_minus_the_finite_difference_gradient_with_the_switch_on() {
-    for config in [fixed(0.5), dynamic(), ModelConfig { non_local: NonLocalConfig { sphc_distance: SphcDistance::Smooth, ..dynamic().non_local }, ..dynamic() }] {
+    for config in [
+        fixed(0.5),
+        dynamic(),
+        ModelConfig {
+            non_local: NonLocalConfig { sphc_distance: SphcDistance::Smooth, ..dynamic().non_local },
+            ..dynamic()
+        },
+    ] {
         let model = f64_model(config);
         assert_forces_match_finite_differences(&model, &ethanol_and_far_dimer());
         // Through the θ range where the layer-1 dynamic gate closes (30°–40°).
@@ -243,8 +264,9 @@ fn energy_is_continuous_where_gates_close_and_where_a_pair_crosses_the_cutoff() 
     let model = f64_model(dynamic());
 
     // θ through the closing of the layer-1 gate, in steps of 0.01°.
-    let energies: Vec<f64> =
-        (0..=1000).map(|k| model.energy_forces(&[two_dimers(30.0 + 0.01 * k as f64, 8.0)]).unwrap()[0].energy).collect();
+    let energies: Vec<f64> = (0..=1000)
+        .map(|k| model.energy_forces(&[two_dimers(30.0 + 0.01 * k as f64, 8.0)]).unwrap()[0].energy)
+        .collect();
     assert_smooth(&energies, "θ scan 30°–40°");
 
     // B's centre from 3.05 to 2.85 Å: the closest A–B distance, √(0.25 + R²), crosses r_cut = 3 Å
@@ -266,7 +288,11 @@ fn assert_smooth(energies: &[f64], what: &str) {
     let typical = steps.iter().map(|s| s.abs()).fold(0.0, f64::max);
     for k in 1..steps.len() - 1 {
         let curvature = (steps[k + 1] - 2.0 * steps[k] + steps[k - 1]).abs();
-        assert!(curvature < 0.05 * typical + 1e-12, "{what}: step {k} stands out ({:?})", &steps[k - 1..=k + 1]);
+        assert!(
+            curvature < 0.05 * typical + 1e-12,
+            "{what}: step {k} stands out ({:?})",
+            &steps[k - 1..=k + 1]
+        );
     }
 }
 
@@ -283,8 +309,10 @@ fn only_the_switch_lets_a_far_fragment_influence_the_energy() {
     }
 
     let local = f64_model(config(NonLocalConfig::default()));
-    let (before, after) =
-        (&local.energy_forces(&[structure.clone()]).unwrap()[0], &local.energy_forces(&[turned.clone()]).unwrap()[0]);
+    let (before, after) = (
+        &local.energy_forces(&[structure.clone()]).unwrap()[0],
+        &local.energy_forces(&[turned.clone()]).unwrap()[0],
+    );
     assert!((before.energy - after.energy).abs() < 1e-10, "local model: B's orientation changed E");
     assert!(max_force_difference(&before.forces[..2], &after.forces[..2]) < 1e-10);
 
@@ -323,13 +351,19 @@ fn no_nan_in_energy_forces_or_second_order_gradients_in_the_hazard_cases() {
     let mut rng = StdRng::seed_from_u64(2);
     let cluster = Structure::molecule(
         vec![6; 30],
-        (0..30).map(|_| [rng.random_range(0.0..9.0), rng.random_range(0.0..9.0), rng.random_range(0.0..9.0)]).collect(),
+        (0..30)
+            .map(|_| [rng.random_range(0.0..9.0), rng.random_range(0.0..9.0), rng.random_range(0.0..9.0)])
+            .collect(),
     );
     let cases = [
         ("χ⁰ = 0, fixed", zero_init(non_local(NonLocalMode::Fixed, Some(0.5))), two_dimers(0.0, 8.0)),
         ("χ⁰ = 0, dynamic", zero_init(non_local(NonLocalMode::Dynamic, None)), two_dimers(0.0, 8.0)),
         ("diatomic, fixed", fixed(0.5), Structure::molecule(vec![6, 6], vec![[0.0; 3], [1.1, 0.0, 0.0]])),
-        ("far diatomic, fixed 2", fixed(2.0), Structure::molecule(vec![6, 6], vec![[0.0; 3], [9.0, 0.0, 0.0]])),
+        (
+            "far diatomic, fixed 2",
+            fixed(2.0),
+            Structure::molecule(vec![6, 6], vec![[0.0; 3], [9.0, 0.0, 0.0]]),
+        ),
         ("identical environments", dynamic(), two_dimers(0.0, 8.0)),
         ("x ≫ 1: 30 atoms, dynamic", dynamic(), cluster),
     ];
@@ -363,7 +397,10 @@ fn a_batch_of_molecules_of_different_size_equals_separate_runs() {
         for (structure, together) in structures.iter().zip(&batched) {
             let alone = &model.energy_forces(std::slice::from_ref(structure)).unwrap()[0];
             assert!((alone.energy - together.energy).abs() < EXACT_IN_F64 * alone.energy.abs().max(1.0));
-            assert!(max_force_difference(&alone.forces, &together.forces) < EXACT_IN_F64 * force_scale(&alone.forces).max(1.0));
+            assert!(
+                max_force_difference(&alone.forces, &together.forces)
+                    < EXACT_IN_F64 * force_scale(&alone.forces).max(1.0)
+            );
         }
     }
 }
@@ -371,14 +408,23 @@ fn a_batch_of_molecules_of_different_size_equals_separate_runs() {
 #[test]
 fn periodic_and_oversized_structures_are_refused_with_the_switch_on() {
     let model = f64_model(dynamic());
-    let crystal = Structure::periodic(vec![6, 6], vec![[0.0; 3], [1.0, 1.0, 1.0]], [[4.0, 0.0, 0.0], [0.0, 4.0, 0.0], [0.0, 0.0, 4.0]], [true; 3]);
+    let crystal = Structure::periodic(
+        vec![6, 6],
+        vec![[0.0; 3], [1.0, 1.0, 1.0]],
+        [[4.0, 0.0, 0.0], [0.0, 4.0, 0.0], [0.0, 0.0, 4.0]],
+        [true; 3],
+    );
     let error = model.energy_forces(&[crystal]).unwrap_err().to_string();
     assert!(error.contains("periodic") && error.contains("non_local"), "{error}");
 
-    let small_limit = ModelConfig { non_local: NonLocalConfig { max_atoms: 8, ..dynamic().non_local }, ..dynamic() };
+    let small_limit =
+        ModelConfig { non_local: NonLocalConfig { max_atoms: 8, ..dynamic().non_local }, ..dynamic() };
     let error = f64_model(small_limit).energy_forces(&[two_dimers(0.0, 8.0), ethanol()]).unwrap_err();
     let message = error.to_string();
-    assert!(message.contains("structure 1") && message.contains("9 atoms") && message.contains("max_atoms"), "{message}");
+    assert!(
+        message.contains("structure 1") && message.contains("9 atoms") && message.contains("max_atoms"),
+        "{message}"
+    );
 
     // The local model keeps evaluating both.
     assert!(f64_model(config(NonLocalConfig::default())).energy_forces(&[ethanol()]).is_ok());
@@ -395,7 +441,10 @@ fn invalid_non_local_settings_are_named() {
     ];
     for (switch, expected) in cases {
         let error = config(switch).validate().unwrap_err();
-        assert!(matches!(error, CoreError::InvalidConfig(_)) && error.to_string().contains(expected), "{error}");
+        assert!(
+            matches!(error, CoreError::InvalidConfig(_)) && error.to_string().contains(expected),
+            "{error}"
+        );
     }
     let both = ModelConfig { sphc_init_scale: Some(2.0), ..dynamic() };
     assert!(both.validate().unwrap_err().to_string().contains("exclude"));
@@ -410,6 +459,9 @@ fn a_non_local_model_file_keeps_its_switch() {
     let loaded = so3krates_core::Model::<CpuF64Backend>::load(&path, &Default::default()).unwrap();
     assert_eq!(loaded.metadata().config.non_local, fixed(0.5).non_local);
     let structure = two_dimers(10.0, 8.0);
-    let (a, b) = (&model.energy_forces(&[structure.clone()]).unwrap()[0], &loaded.energy_forces(&[structure]).unwrap()[0]);
+    let (a, b) = (
+        &model.energy_forces(&[structure.clone()]).unwrap()[0],
+        &loaded.energy_forces(&[structure]).unwrap()[0],
+    );
     assert_eq!(a.energy, b.energy);
 }

@@ -121,7 +121,9 @@ fn force_training_steps_on_wgpu_follow_the_cpu_and_lower_the_loss() {
     let on_gpu = training_losses::<WgpuBackend>(&Default::default());
     let gpu_time = started.elapsed();
     let on_cpu = training_losses::<CpuBackend>(&Default::default());
-    println!("force-training loss over 8 Adam steps: wgpu {on_gpu:.5?} ({gpu_time:.1?}), Flex f32 {on_cpu:.5?}");
+    println!(
+        "force-training loss over 8 Adam steps: wgpu {on_gpu:.5?} ({gpu_time:.1?}), Flex f32 {on_cpu:.5?}"
+    );
 
     assert!(on_gpu.iter().all(|l| l.is_finite()), "{on_gpu:?}");
     for (step, (gpu, cpu)) in on_gpu.iter().zip(&on_cpu).enumerate() {

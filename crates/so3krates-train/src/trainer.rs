@@ -508,8 +508,7 @@ fn test_best_model<B: Backend>(
     }
     let model = Model::<B>::load(&run.best_model(), device)?;
     let metadata = model.metadata().clone();
-    let test_set =
-        FrameSet::prepare(dataset, &splits.test, &metadata.energy_shifts, &metadata.config)?;
+    let test_set = FrameSet::prepare(dataset, &splits.test, &metadata.energy_shifts, &metadata.config)?;
     let (metrics, _) = evaluate_frames(&model, &test_set, batch_size, weights)?;
     let json =
         serde_json::json!({ "split": "test", "energy_unit": metadata.units.energy, "metrics": metrics });
