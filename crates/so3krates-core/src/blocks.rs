@@ -10,7 +10,7 @@ use burn::tensor::IndexingUpdateOp;
 use rand::rngs::StdRng;
 
 use crate::dense::{chunk_sum_matrix, Dense, HeadwiseLinear, TwoLayerMlp};
-use crate::graph::GraphTensors;
+use crate::graph::PairTensors;
 use crate::tensors::zeros;
 
 /// Constant matrices that move between per-component SPHCs and per-degree scalars.
@@ -128,21 +128,22 @@ impl<B: Backend> FeatureBlock<B> {
     /// - `features`: (N, F)
     /// - `filter`: (P, F)
     /// - `cutoff`: (P, 1), φ(d_ij)
+    /// - `pairs`: the list whose P directed pairs the filter and cutoff belong to
     /// - returns: (N, F)
     pub fn forward(
         &self,
         features: Tensor<B, 2>,
         filter: Tensor<B, 2>,
         cutoff: Tensor<B, 2>,
-        graph: &GraphTensors<B>,
+        pairs: &PairTensors<B>,
     ) -> Tensor<B, 2> {
         let [n_atoms, n_features] = features.dims();
         let [heads, chunk, _] = self.query.weight.dims();
         let head_sum = chunk_sum_matrix::<B>(n_features, heads, &features.device()); // (F, H)
 
-        let query = self.query.forward(features.clone()).select(0, graph.directed_centres.clone());
-        let key = self.key.forward(features.clone()).select(0, graph.directed_neighbours.clone());
-        let value = self.value.forward(features).select(0, graph.directed_neighbours.clone());
+        let query = self.query.forward(features.clone()).select(0, pairs.directed_centres.clone());
+        let key = self.key.forward(features.clone()).select(0, pairs.directed_neighbours.clone());
+        let value = self.value.forward(features).select(0, pairs.directed_neighbours.clone());
 
         let attention =
             (query * filter * key).matmul(head_sum.clone()) * cutoff.div_scalar((chunk as f64).sqrt()); // (P, H)
@@ -150,7 +151,7 @@ impl<B: Backend> FeatureBlock<B> {
 
         zeros([n_atoms, n_features], &messages.device()).select_assign(
             0,
-            graph.directed_centres.clone(),
+            pairs.directed_centres.clone(),
             messages,
             IndexingUpdateOp::Add,
         )
@@ -183,7 +184,7 @@ impl<B: Backend> GeometricBlock<B> {
     /// - `filter`: (P, F)
     /// - `pair_weight`: (P, 1)
     /// - `harmonics`: (P, m_tot), Y(u_ij)
-    /// - `(centres, neighbours)`: (P,) receiver i and sender j of each directed pair
+    /// - `pairs`: the list whose P directed pairs the other arguments belong to
     /// - returns: (N, m_tot)
     pub fn forward(
         &self,
@@ -191,7 +192,7 @@ impl<B: Backend> GeometricBlock<B> {
         filter: Tensor<B, 2>,
         pair_weight: Tensor<B, 2>,
         harmonics: Tensor<B, 2>,
-        (centres, neighbours): (&Tensor<B, 1, Int>, &Tensor<B, 1, Int>),
+        pairs: &PairTensors<B>,
         algebra: &SphcAlgebra<B>,
     ) -> Tensor<B, 2> {
         let [n_atoms, n_features] = features.dims();
@@ -199,8 +200,8 @@ impl<B: Backend> GeometricBlock<B> {
         let [_, width] = harmonics.dims();
         let head_sum = chunk_sum_matrix::<B>(n_features, degrees, &features.device()); // (F, n_l)
 
-        let query = self.query.forward(features.clone()).select(0, centres.clone());
-        let key = self.key.forward(features).select(0, neighbours.clone());
+        let query = self.query.forward(features.clone()).select(0, pairs.directed_centres.clone());
+        let key = self.key.forward(features).select(0, pairs.directed_neighbours.clone());
 
         let coefficients =
             (query * filter * key).matmul(head_sum) * pair_weight.div_scalar((chunk as f64).sqrt()); // (P, n_l)
@@ -208,7 +209,7 @@ impl<B: Backend> GeometricBlock<B> {
 
         zeros([n_atoms, width], &messages.device()).select_assign(
             0,
-            centres.clone(),
+            pairs.directed_centres.clone(),
             messages,
             IndexingUpdateOp::Add,
         )

@@ -80,6 +80,43 @@ pub struct PairIndices {
     pub structure: Vec<i64>,
 }
 
+impl PairIndices {
+    /// Number of unordered pairs.
+    pub fn len(&self) -> usize {
+        self.centres.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.centres.is_empty()
+    }
+
+    fn push(&mut self, centre: i64, neighbour: i64, structure: i64) {
+        self.centres.push(centre);
+        self.neighbours.push(neighbour);
+        self.structure.push(structure);
+    }
+
+    /// The pairs on a backend, with both directions of each pair.
+    pub fn to_tensors<B: Backend>(&self, device: &B::Device) -> PairTensors<B> {
+        PairTensors {
+            centres: index_tensor(self.centres.clone(), device),
+            neighbours: index_tensor(self.neighbours.clone(), device),
+            structure: index_tensor(self.structure.clone(), device),
+            directed_centres: index_tensor(self.directed_centres(), device),
+            directed_neighbours: index_tensor(
+                [self.neighbours.clone(), self.centres.clone()].concat(),
+                device,
+            ),
+            n_unordered: self.len(),
+        }
+    }
+
+    /// The receiver of each directed pair: the pair centres, then the neighbours.
+    fn directed_centres(&self) -> Vec<i64> {
+        [self.centres.clone(), self.neighbours.clone()].concat()
+    }
+}
+
 /// Several structures as one graph on the host, in f64.
 #[derive(Clone, Debug, Default)]
 pub struct Batch {
@@ -89,14 +126,10 @@ pub struct Batch {
     pub positions: Vec<f64>,
     /// Structure index of each atom, shape (n_atoms,).
     pub atom_structure: Vec<i64>,
-    /// Centre atom i of each unordered pair (first direction), shape (n_unordered,).
-    pub pair_centres: Vec<i64>,
-    /// Neighbour atom j of each unordered pair (first direction), shape (n_unordered,).
-    pub pair_neighbours: Vec<i64>,
-    /// Cartesian image offset S_ij·cell in Å of each unordered pair, shape (n_unordered, 3).
+    /// The pairs within the cutoff, centre i to neighbour j in the first direction.
+    pub local_pairs: PairIndices,
+    /// Cartesian image offset S_ij·cell in Å of each local pair, shape (n_unordered, 3).
     pub pair_offsets: Vec<f64>,
-    /// Structure index of each unordered pair, shape (n_unordered,).
-    pub pair_structure: Vec<i64>,
     /// Number of atoms of each structure, shape (n_structures,).
     pub atoms_per_structure: Vec<usize>,
     /// For a model with non-local attention: the pairs beyond the cutoff, which with the
@@ -148,20 +181,20 @@ impl Batch {
 
         let pairs = &graph.pairs;
         for k in 0..pairs.n_unordered() {
-            self.pair_centres.push(offset + pairs.centres[k] as i64);
-            self.pair_neighbours.push(offset + pairs.neighbours[k] as i64);
+            self.local_pairs.push(
+                offset + pairs.centres[k] as i64,
+                offset + pairs.neighbours[k] as i64,
+                index as i64,
+            );
             let s = pairs.shifts[k].map(f64::from);
             for axis in 0..3 {
                 self.pair_offsets.push(s[0] * cell[0][axis] + s[1] * cell[1][axis] + s[2] * cell[2][axis]);
             }
-            self.pair_structure.push(index as i64);
         }
 
         if let (Some(far), Some(far_pairs)) = (&mut self.far_pairs, &graph.far_pairs) {
             for &[i, j] in far_pairs {
-                far.centres.push(offset + i as i64);
-                far.neighbours.push(offset + j as i64);
-                far.structure.push(index as i64);
+                far.push(offset + i as i64, offset + j as i64, index as i64);
             }
         }
     }
@@ -176,26 +209,19 @@ impl Batch {
 
     /// Number of unordered pairs; the graph has twice as many directed pairs.
     pub fn n_unordered(&self) -> usize {
-        self.pair_centres.len()
+        self.local_pairs.len()
     }
 
     /// Moves the index data onto a backend; positions travel separately (see
     /// [`Batch::positions_tensor`]) so that the caller decides whether they need gradients.
     pub fn to_tensors<B: Backend>(&self, device: &B::Device) -> GraphTensors<B> {
-        let directed_centres = [self.pair_centres.clone(), self.pair_neighbours.clone()].concat();
-        let directed_neighbours = [self.pair_neighbours.clone(), self.pair_centres.clone()].concat();
         GraphTensors {
             numbers: index_tensor(self.numbers.clone(), device),
             atom_structure: index_tensor(self.atom_structure.clone(), device),
-            pair_centres: index_tensor(self.pair_centres.clone(), device),
-            pair_neighbours: index_tensor(self.pair_neighbours.clone(), device),
+            local: self.local_pairs.to_tensors(device),
             pair_offsets: float_tensor(self.pair_offsets.clone(), [self.n_unordered(), 3], device),
-            pair_structure: index_tensor(self.pair_structure.clone(), device),
-            directed_centres: index_tensor(directed_centres, device),
-            directed_neighbours: index_tensor(directed_neighbours, device),
             n_atoms: self.n_atoms(),
             n_structures: self.n_structures(),
-            n_unordered: self.n_unordered(),
             global: self.all_pairs().map(|global| self.global_tensors(&global, device)),
         }
     }
@@ -204,21 +230,18 @@ impl Batch {
     /// whole batch first (in their order), then the far pairs.
     pub fn all_pairs(&self) -> Option<PairIndices> {
         let far = self.far_pairs.as_ref()?;
+        let local = &self.local_pairs;
         Some(PairIndices {
-            centres: [self.pair_centres.as_slice(), &far.centres].concat(),
-            neighbours: [self.pair_neighbours.as_slice(), &far.neighbours].concat(),
-            structure: [self.pair_structure.as_slice(), &far.structure].concat(),
+            centres: [local.centres.as_slice(), &far.centres].concat(),
+            neighbours: [local.neighbours.as_slice(), &far.neighbours].concat(),
+            structure: [local.structure.as_slice(), &far.structure].concat(),
         })
     }
 
     fn global_tensors<B: Backend>(&self, global: &PairIndices, device: &B::Device) -> GlobalPairTensors<B> {
-        let n_unordered = global.centres.len();
-        let directed_centres = [global.centres.clone(), global.neighbours.clone()].concat();
-        let directed_neighbours = [global.neighbours.clone(), global.centres.clone()].concat();
-
         // Directed pairs by centre: atom i of a structure of N_s atoms receives N_s − 1 pairs.
         let mut pairs_of_centre = vec![Vec::new(); self.n_atoms()];
-        for (pair, &centre) in directed_centres.iter().enumerate() {
+        for (pair, &centre) in global.directed_centres().iter().enumerate() {
             pairs_of_centre[centre as usize].push(pair as i64);
         }
         let mut groups: BTreeMap<usize, (usize, Vec<i64>)> = BTreeMap::new();
@@ -239,15 +262,7 @@ impl Batch {
             })
             .collect();
 
-        GlobalPairTensors {
-            pair_centres: index_tensor(global.centres.clone(), device),
-            pair_neighbours: index_tensor(global.neighbours.clone(), device),
-            pair_structure: index_tensor(global.structure.clone(), device),
-            directed_centres: index_tensor(directed_centres, device),
-            directed_neighbours: index_tensor(directed_neighbours, device),
-            centre_groups,
-            n_unordered,
-        }
+        GlobalPairTensors { pairs: global.to_tensors(device), centre_groups }
     }
 
     /// Positions as a (n_atoms, 3) tensor in Å.
@@ -263,43 +278,41 @@ pub struct GraphTensors<B: Backend> {
     pub numbers: Tensor<B, 1, Int>,
     /// (n_atoms,) structure index of each atom.
     pub atom_structure: Tensor<B, 1, Int>,
-    /// (n_unordered,) centre i of each unordered pair.
-    pub pair_centres: Tensor<B, 1, Int>,
-    /// (n_unordered,) neighbour j of each unordered pair.
-    pub pair_neighbours: Tensor<B, 1, Int>,
-    /// (n_unordered, 3) image offsets S_ij·cell in Å.
+    /// The pairs within the cutoff.
+    pub local: PairTensors<B>,
+    /// (n_unordered, 3) image offsets S_ij·cell in Å of the local pairs.
     pub pair_offsets: Tensor<B, 2>,
-    /// (n_unordered,) structure index of each unordered pair.
-    pub pair_structure: Tensor<B, 1, Int>,
-    /// (2·n_unordered,) receiver of each directed pair: the pair centres, then the neighbours.
-    pub directed_centres: Tensor<B, 1, Int>,
-    /// (2·n_unordered,) sender of each directed pair.
-    pub directed_neighbours: Tensor<B, 1, Int>,
     pub n_atoms: usize,
     pub n_structures: usize,
-    pub n_unordered: usize,
     /// The all-pairs list of a non-local model.
     pub global: Option<GlobalPairTensors<B>>,
 }
 
-/// The all-pairs list of a batch on a backend. The first `GraphTensors::n_unordered`
+/// One list of unordered pairs on a backend, P_u pairs, and its 2·P_u directed pairs.
+#[derive(Clone, Debug)]
+pub struct PairTensors<B: Backend> {
+    /// (P_u,) centre i of each unordered pair.
+    pub centres: Tensor<B, 1, Int>,
+    /// (P_u,) neighbour j of each unordered pair.
+    pub neighbours: Tensor<B, 1, Int>,
+    /// (P_u,) structure index of each unordered pair.
+    pub structure: Tensor<B, 1, Int>,
+    /// (2·P_u,) receiver of each directed pair: the pair centres, then the neighbours.
+    pub directed_centres: Tensor<B, 1, Int>,
+    /// (2·P_u,) sender of each directed pair.
+    pub directed_neighbours: Tensor<B, 1, Int>,
+    /// P_u.
+    pub n_unordered: usize,
+}
+
+/// The all-pairs list of a batch on a backend. Its first `GraphTensors::local.n_unordered`
 /// unordered pairs are the local pairs, in the same order.
 #[derive(Clone, Debug)]
 pub struct GlobalPairTensors<B: Backend> {
-    /// (P_Gu,) centre i of each unordered pair.
-    pub pair_centres: Tensor<B, 1, Int>,
-    /// (P_Gu,) neighbour j of each unordered pair.
-    pub pair_neighbours: Tensor<B, 1, Int>,
-    /// (P_Gu,) structure index of each unordered pair.
-    pub pair_structure: Tensor<B, 1, Int>,
-    /// (2·P_Gu,) receiver of each directed pair: the pair centres, then the neighbours.
-    pub directed_centres: Tensor<B, 1, Int>,
-    /// (2·P_Gu,) sender of each directed pair.
-    pub directed_neighbours: Tensor<B, 1, Int>,
+    pub pairs: PairTensors<B>,
     /// The directed pairs grouped by centre, one group per structure size, for the
     /// per-centre softmax.
     pub centre_groups: Vec<CentreGroup<B>>,
-    pub n_unordered: usize,
 }
 
 /// The directed pairs of all centres that belong to structures of one size N_s.

@@ -9,7 +9,7 @@ use rand::SeedableRng;
 use crate::blocks::{FeatureBlock, Filter, GeometricBlock, InteractionBlock, SphcAlgebra};
 use crate::config::ModelConfig;
 use crate::dense::{normal, FeatureNorm, TwoLayerMlp};
-use crate::graph::{GlobalPairTensors, GraphTensors};
+use crate::graph::{GlobalPairTensors, GraphTensors, PairTensors};
 use crate::nonlocal::SphcGate;
 use crate::radial::{cosine_cutoff_tensor, radial_basis_tensor, radial_centres, radial_width};
 use crate::spherical::spherical_harmonics_tensor;
@@ -40,7 +40,7 @@ pub struct Geometry<B: Backend> {
 /// The all-pairs side of a non-local layer: the gate, the list and its geometry.
 struct NonLocalPairs<'a, B: Backend> {
     gate: &'a SphcGate,
-    pairs: &'a GlobalPairTensors<B>,
+    global: &'a GlobalPairTensors<B>,
     geometry: &'a PairGeometry<B>,
 }
 
@@ -91,19 +91,18 @@ impl<B: Backend> So3kratesLayer<B> {
 
         // χ_j − χ_i and c(χ_j − χ_i) per unordered pair: of the all-pairs list when there is
         // one (the local pairs are its first rows), else of the local list.
-        let sphc_difference = |centres: &Tensor<B, 1, Int>, neighbours: &Tensor<B, 1, Int>| {
-            sphc.clone().select(0, neighbours.clone()) - sphc.clone().select(0, centres.clone())
+        let sphc_difference = |pairs: &PairTensors<B>| {
+            sphc.clone().select(0, pairs.neighbours.clone()) - sphc.clone().select(0, pairs.centres.clone())
         };
-        let global_difference =
-            non_local.as_ref().map(|nl| sphc_difference(&nl.pairs.pair_centres, &nl.pairs.pair_neighbours));
+        let global_difference = non_local.as_ref().map(|nl| sphc_difference(&nl.global.pairs));
         let global_sphc_distance = global_difference.clone().map(|d| algebra.invariants(d)); // (P_Gu, n_l)
 
         let mut feature_update = None;
         let mut sphc_update = None;
         if let Some(geometry) = local {
             let local_sphc_distance = match &global_sphc_distance {
-                Some(global) => global.clone().narrow(0, 0, graph.n_unordered),
-                None => algebra.invariants(sphc_difference(&graph.pair_centres, &graph.pair_neighbours)),
+                Some(global) => global.clone().narrow(0, 0, graph.local.n_unordered),
+                None => algebra.invariants(sphc_difference(&graph.local)),
             };
 
             let feature_filter =
@@ -112,7 +111,7 @@ impl<B: Backend> So3kratesLayer<B> {
                 block_input.clone(),
                 feature_filter,
                 geometry.cutoff.clone(),
-                graph,
+                &graph.local,
             ));
 
             if non_local.is_none() {
@@ -123,7 +122,7 @@ impl<B: Backend> So3kratesLayer<B> {
                     geometric_filter,
                     geometry.cutoff.clone(),
                     geometry.harmonics.clone(),
-                    (&graph.directed_centres, &graph.directed_neighbours),
+                    &graph.local,
                     algebra,
                 ));
             }
@@ -133,7 +132,7 @@ impl<B: Backend> So3kratesLayer<B> {
         if let (Some(nl), Some(difference), Some(global_sphc_distance)) =
             (&non_local, global_difference, global_sphc_distance)
         {
-            let weight = nl.geometry.cutoff.clone() + nl.gate.forward(difference, nl.pairs);
+            let weight = nl.geometry.cutoff.clone() + nl.gate.forward(difference, nl.global);
             let geometric_filter =
                 self.geometric_filter.forward(nl.geometry.radial_basis.clone(), global_sphc_distance);
             sphc_update = Some(self.geometric_block.forward(
@@ -141,7 +140,7 @@ impl<B: Backend> So3kratesLayer<B> {
                 geometric_filter,
                 weight,
                 nl.geometry.harmonics.clone(),
-                (&nl.pairs.directed_centres, &nl.pairs.directed_neighbours),
+                &nl.global.pairs,
                 algebra,
             ));
         }
@@ -241,20 +240,23 @@ impl<B: Backend> So3krates<B> {
         match &graph.global {
             // The all-pairs list is only built for non-periodic structures: no image offsets.
             Some(global) => {
-                let vectors = positions.clone().select(0, global.pair_neighbours.clone())
-                    - positions.select(0, global.pair_centres.clone());
-                let vectors = deform(vectors, &global.pair_structure);
-                let local = (graph.n_unordered > 0)
-                    .then(|| self.geometry_of(vectors.clone().narrow(0, 0, graph.n_unordered), algebra));
-                let global = (global.n_unordered > 0).then(|| self.geometry_of(vectors, algebra));
+                let pairs = &global.pairs;
+                let vectors = positions.clone().select(0, pairs.neighbours.clone())
+                    - positions.select(0, pairs.centres.clone());
+                let vectors = deform(vectors, &pairs.structure);
+                let n_local = graph.local.n_unordered;
+                let local =
+                    (n_local > 0).then(|| self.geometry_of(vectors.clone().narrow(0, 0, n_local), algebra));
+                let global = (pairs.n_unordered > 0).then(|| self.geometry_of(vectors, algebra));
                 Geometry { local, global }
             }
             None => {
-                let local = (graph.n_unordered > 0).then(|| {
-                    let vectors = positions.clone().select(0, graph.pair_neighbours.clone())
-                        - positions.select(0, graph.pair_centres.clone())
+                let pairs = &graph.local;
+                let local = (pairs.n_unordered > 0).then(|| {
+                    let vectors = positions.clone().select(0, pairs.neighbours.clone())
+                        - positions.select(0, pairs.centres.clone())
                         + graph.pair_offsets.clone(); // (P_u, 3), r_ij = R_j − R_i + S_ij·cell
-                    self.geometry_of(deform(vectors, &graph.pair_structure), algebra)
+                    self.geometry_of(deform(vectors, &pairs.structure), algebra)
                 });
                 Geometry { local, global: None }
             }
@@ -324,7 +326,7 @@ impl<B: Backend> So3krates<B> {
         }
 
         let non_local = || match (&self.non_local_gate, &graph.global, &geometry.global) {
-            (Some(gate), Some(pairs), Some(geometry)) => Some(NonLocalPairs { gate, pairs, geometry }),
+            (Some(gate), Some(global), Some(geometry)) => Some(NonLocalPairs { gate, global, geometry }),
             _ => None,
         };
         let mut layer_sphcs = Vec::with_capacity(self.layers.len());
@@ -356,7 +358,7 @@ impl<B: Backend> So3krates<B> {
             let [_, width] = values.dims();
             zeros([n_atoms, width], &values.device()).select_assign(
                 0,
-                graph.directed_centres.clone(),
+                graph.local.directed_centres.clone(),
                 values,
                 IndexingUpdateOp::Add,
             )

@@ -75,17 +75,18 @@ impl SphcGate {
     pub fn forward<B: Backend>(
         &self,
         difference: Tensor<B, 2>,
-        pairs: &GlobalPairTensors<B>,
+        global: &GlobalPairTensors<B>,
     ) -> Tensor<B, 2> {
         let device = difference.device();
-        let n_directed = 2 * pairs.n_unordered;
+        let n_unordered = global.pairs.n_unordered;
+        let n_directed = 2 * n_unordered;
 
-        let squared_distance = difference.powi_scalar(2).sum_dim(1).reshape([pairs.n_unordered]); // (P_Gu,)
+        let squared_distance = difference.powi_scalar(2).sum_dim(1).reshape([n_unordered]); // (P_Gu,)
         let distance = self.distance(squared_distance);
         let distance = Tensor::cat(vec![distance.clone(), distance], 0); // (2·P_Gu,), symmetric in the pair
 
         let mut gate = zeros::<B, 1>([n_directed], &device);
-        for group in &pairs.centre_groups {
+        for group in &global.centre_groups {
             let neighbours = group.atoms_in_structure - 1;
             let rows = distance.clone().select(0, group.pairs.clone()).reshape([group.n_centres, neighbours]);
             let shares = softmax_rows(rows);
@@ -143,21 +144,21 @@ pub fn far_gate_statistics<B: Backend>(
     let batch = Batch::from_structures(structures, config)?;
     let graph = batch.to_tensors::<B>(device);
     let (_, layer_sphcs) = network.forward_with_layer_sphcs(batch.positions_tensor(device), None, &graph);
-    let Some(pairs) = &graph.global else {
+    let Some(global) = &graph.global else {
         return Ok(Vec::new());
     };
 
     // Unordered pairs from n_local on are the far ones, in both directions.
-    let (n_local, n_all) = (graph.n_unordered, pairs.n_unordered);
+    let (n_local, n_all) = (graph.local.n_unordered, global.pairs.n_unordered);
     let far = |k: usize| (k % n_all) >= n_local;
     let difference = |sphc: Tensor<B, 2>| {
-        sphc.clone().select(0, pairs.pair_neighbours.clone()) - sphc.select(0, pairs.pair_centres.clone())
+        sphc.clone().select(0, global.pairs.neighbours.clone()) - sphc.select(0, global.pairs.centres.clone())
     };
     Ok(layer_sphcs
         .into_iter()
         .enumerate()
         .map(|(layer, sphc)| {
-            let values: Vec<f64> = to_f64_vec(gate.forward(difference(sphc), pairs))
+            let values: Vec<f64> = to_f64_vec(gate.forward(difference(sphc), global))
                 .into_iter()
                 .enumerate()
                 .filter(|&(k, _)| far(k))
