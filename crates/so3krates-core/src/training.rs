@@ -8,11 +8,13 @@
 
 use burn::backend::Autodiff;
 use burn::module::AutodiffModule;
+use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 
 use crate::graph::Batch;
 use crate::network::So3krates;
+use crate::tensors::{float_tensor, to_f64_vec};
 
 /// Weights of the energy and force terms of the loss; normalised to sum to 1 when used.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -46,6 +48,32 @@ pub fn energies_and_forces<I: AutodiffBackend>(
         None => crate::tensors::zeros([batch.n_atoms(), 3], device),
     };
     (energies.inner(), forces)
+}
+
+/// The energy-and-force loss of `batch` against its labels, and its gradient with respect to
+/// every parameter of `network`: the core of one optimisation step.
+///
+/// # Shapes
+/// - `target_energies`: (n_structures,) in eV
+/// - `target_forces`: (n_atoms·3,) in eV/Å, atom by atom
+///
+/// Returns the loss value (NaN or infinite when the step must be skipped) and the gradients.
+pub fn loss_and_gradients<I: AutodiffBackend>(
+    network: &So3krates<I>,
+    batch: &Batch,
+    target_energies: &[f64],
+    target_forces: &[f64],
+    weights: LossWeights,
+    device: &I::Device,
+) -> (f64, GradientsParams) {
+    let (energies, forces) = energies_and_forces(network, batch, device);
+    let target_energies = float_tensor(target_energies.to_vec(), [batch.n_structures()], device);
+    let target_forces = float_tensor(target_forces.to_vec(), [batch.n_atoms(), 3], device);
+    let loss = energy_force_loss(energies, forces, target_energies, target_forces, weights);
+
+    let value = to_f64_vec(loss.clone().inner()).first().copied().unwrap_or(f64::NAN);
+    let gradients = GradientsParams::from_grads(loss.backward(), network);
+    (value, gradients)
 }
 
 /// Σ_t w_t·MSE_t over energies per structure and force components, weights normalised.

@@ -12,14 +12,13 @@ mod common;
 use std::time::Instant;
 
 use burn::backend::Autodiff;
-use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+use burn::optim::{AdamConfig, Optimizer};
 use common::*;
 use so3krates_core::backend::{ensure_device_usable, CpuBackend, CpuF64Backend, DeviceKind, WgpuBackend};
 use so3krates_core::graph::Batch;
 use so3krates_core::io::{read_extxyz, ExtxyzKeys, LabelledStructure};
 use so3krates_core::network::So3krates;
-use so3krates_core::tensors::{float_tensor, to_f64_vec};
-use so3krates_core::training::{energies_and_forces, energy_force_loss, LossWeights};
+use so3krates_core::training::{loss_and_gradients, LossWeights};
 use so3krates_core::Model;
 
 fn vulkan_available() -> bool {
@@ -97,16 +96,15 @@ fn training_losses<B: burn::tensor::backend::Backend>(device: &B::Device) -> Vec
     let mut optimizer = AdamConfig::new().init();
     let mut losses = Vec::new();
     for _ in 0..8 {
-        let (predicted_energies, predicted_forces) = energies_and_forces(&network, &batch, device);
-        let loss = energy_force_loss(
-            predicted_energies,
-            predicted_forces,
-            float_tensor(target_energies.clone(), [batch.n_structures()], device),
-            float_tensor(target_forces.clone(), [batch.n_atoms(), 3], device),
+        let (loss, gradients) = loss_and_gradients(
+            &network,
+            &batch,
+            &target_energies,
+            &target_forces,
             LossWeights::default(),
+            device,
         );
-        losses.push(to_f64_vec(loss.clone().inner())[0]);
-        let gradients = GradientsParams::from_grads(loss.backward(), &network);
+        losses.push(loss);
         network = optimizer.step(3e-3, network, gradients);
     }
     losses

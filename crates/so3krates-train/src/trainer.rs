@@ -21,14 +21,13 @@ use std::time::Instant;
 use anyhow::{anyhow, bail, Context, Result};
 use burn::backend::Autodiff;
 use burn::module::AutodiffModule;
-use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+use burn::optim::{AdamConfig, Optimizer};
 use burn::prelude::*;
 use serde::Serialize;
 use so3krates_core::model::{Model, ModelMetadata, Units};
 use so3krates_core::model_file::{self, write_atomically};
 use so3krates_core::network::So3krates;
-use so3krates_core::tensors::{float_tensor, to_f64_vec};
-use so3krates_core::training::{energies_and_forces, energy_force_loss, LossWeights};
+use so3krates_core::training::{loss_and_gradients, LossWeights};
 
 use crate::checkpoint::{optimizer_from_bytes, optimizer_to_bytes, Checkpoint, TrainingState};
 use crate::config::TrainConfig;
@@ -443,17 +442,12 @@ fn train_step<B: Backend, O: Optimizer<So3krates<Inner<B>>, Inner<B>>>(
     clip_grad_norm: Option<f64>,
     device: &B::Device,
 ) -> StepOutcome<B> {
-    let (n_structures, n_atoms) = (batch.batch.n_structures(), batch.batch.n_atoms());
-    let (energies, forces) = energies_and_forces(&network, &batch.batch, device);
-    let target_energies = float_tensor::<Inner<B>, 1>(batch.energies.clone(), [n_structures], device);
-    let target_forces = float_tensor::<Inner<B>, 2>(batch.forces.clone(), [n_atoms, 3], device);
-    let loss = energy_force_loss(energies, forces, target_energies, target_forces, weights);
-    let loss_value = to_f64_vec(loss.clone().inner()).first().copied().unwrap_or(f64::NAN);
+    let (loss_value, mut gradients) =
+        loss_and_gradients(&network, &batch.batch, &batch.energies, &batch.forces, weights, device);
     if !loss_value.is_finite() {
         return StepOutcome::NotFinite { loss: loss_value, gradient_norm: f64::NAN };
     }
 
-    let mut gradients = GradientsParams::from_grads(loss.backward(), &network);
     let norm = global_norm(&network, &gradients);
     if !norm.is_finite() {
         return StepOutcome::NotFinite { loss: loss_value, gradient_norm: norm };

@@ -14,14 +14,13 @@ use std::time::Instant;
 
 use anyhow::{bail, Result};
 use burn::backend::Autodiff;
-use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+use burn::optim::{AdamConfig, Optimizer};
 use burn::prelude::Backend;
 use so3krates_core::backend::{CpuBackend, CpuF64Backend, DeviceKind};
 use so3krates_core::examples::ethanol;
 use so3krates_core::graph::Batch;
 use so3krates_core::network::So3krates;
-use so3krates_core::tensors::{float_tensor, to_f64_vec};
-use so3krates_core::training::{energies_and_forces, energy_force_loss, LossWeights};
+use so3krates_core::training::{loss_and_gradients, LossWeights};
 use so3krates_core::{Model, ModelConfig, Structure};
 
 use super::BenchArgs;
@@ -118,16 +117,14 @@ fn bench_on<B: Backend>(args: &BenchArgs, device: &B::Device) -> Result<Vec<Benc
         1.0,
         "steps/s",
         || {
-            let (energies, forces) = energies_and_forces(&network, &batch, device);
-            let loss = energy_force_loss(
-                energies,
-                forces,
-                float_tensor(target_energies.clone(), [batch.n_structures()], device),
-                float_tensor(target_forces.clone(), [batch.n_atoms(), 3], device),
+            let (value, gradients) = loss_and_gradients(
+                &network,
+                &batch,
+                &target_energies,
+                &target_forces,
                 LossWeights::default(),
+                device,
             );
-            let value = to_f64_vec(loss.clone().inner())[0];
-            let gradients = GradientsParams::from_grads(loss.backward(), &network);
             network = optimizer.step(1e-4, network.clone(), gradients);
             if value.is_finite() {
                 Ok(())
