@@ -2,6 +2,9 @@
 //! independently of the network: energy conservation in NVE, the canonical temperature
 //! under Langevin dynamics, and the known minimum of the 13-atom cluster under FIRE.
 
+mod common;
+
+use common::{mean, slope, std_dev};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use so3krates_core::Structure;
@@ -21,21 +24,6 @@ fn argon_block(seed: u64) -> Structure {
         }
     }
     Structure::molecule(vec![18; positions.len()], positions)
-}
-
-/// Least-squares slope of y against x.
-fn slope(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
-    let sxx: f64 = x.iter().map(|a| (a - mx) * (a - mx)).sum();
-    sxy / sxx
-}
-
-fn std_dev(y: &[f64]) -> f64 {
-    let n = y.len() as f64;
-    let mean = y.iter().sum::<f64>() / n;
-    (y.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt()
 }
 
 #[test]
@@ -104,9 +92,9 @@ fn langevin_holds_an_argon_cluster_at_its_target_temperature() {
     .unwrap();
 
     let second_half = &temperatures[temperatures.len() / 2..];
-    let mean = second_half.iter().sum::<f64>() / second_half.len() as f64;
-    println!("argon Langevin at {target_k} K: mean temperature over the second half {mean:.2} K");
-    assert!((mean - target_k).abs() < 0.03 * target_k, "mean temperature {mean} K");
+    let mean_k = mean(&second_half);
+    println!("argon Langevin at {target_k} K: mean temperature over the second half {mean_k:.2} K");
+    assert!((mean_k - target_k).abs() < 0.03 * target_k, "mean temperature {mean_k} K");
     let momentum = state.momentum();
     assert!(momentum.iter().all(|p| p.abs() < 1e-9), "centre of mass drifts: {momentum:?}");
 }

@@ -1,7 +1,8 @@
 //! The server over real HTTP on loopback: batched answers equal direct evaluation with the
 //! core API, every bad input gets its documented 4xx naming the field, a failing structure
 //! does not spoil the requests batched with it, a full queue answers 503 with Retry-After,
-//! and shutdown drains the requests in flight.
+//! and shutdown drains the requests in flight. A model with non-local attention is served
+//! the same way and refuses the structures it cannot evaluate by name.
 //!
 //! The model is the trained demo model of the README's first command (ethanol, GFN2-xTB,
 //! eV; elements H, C, O), shared with the MD tests.
@@ -13,8 +14,9 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use so3krates_core::backend::{CpuBackend, DeviceKind};
+use so3krates_core::config::{NonLocalConfig, NonLocalMode};
 use so3krates_core::io::{chemical_symbol, read_extxyz, ExtxyzKeys};
-use so3krates_core::{CoreError, ForcePredictor, Model, Prediction, Structure, Units};
+use so3krates_core::{model_file, CoreError, ForcePredictor, Model, Prediction, Structure, Units};
 use so3krates_serve::predictor::{model_file_loader, LoadedPredictor};
 use so3krates_serve::server::{ServeSummary, Server};
 use so3krates_serve::ServerConfig;
@@ -595,4 +597,54 @@ async fn a_model_that_cannot_load_fails_before_listening() {
         .err()
         .expect("no model, no server");
     assert!(error.to_string().contains("no/such/model.so3krates"), "{error}");
+}
+
+/// Writes the demo model's weights with non-local attention switched on (dynamic 1/N rule,
+/// at most 12 atoms) as a model file in `folder`.
+fn write_non_local_model(folder: &std::path::Path) -> PathBuf {
+    let (network, mut metadata) =
+        model_file::load::<CpuBackend>(&model_path(), &Default::default()).expect("the fixture model loads");
+    metadata.config.non_local =
+        NonLocalConfig { mode: NonLocalMode::Dynamic, max_atoms: 12, ..NonLocalConfig::default() };
+    let path = folder.join("non_local.so3krates");
+    model_file::save(&path, &network, &metadata).expect("the model file is written");
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_non_local_model_is_served_and_refuses_what_it_cannot_evaluate() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = write_non_local_model(folder.path());
+    let server =
+        Running::start(ServerConfig::default(), model_file_loader(path.clone(), DeviceKind::Cpu)).await;
+    let client = reqwest::Client::new();
+
+    let structures = [ethanol_frames(2), vec![water()]].concat();
+    let body = json!({ "structures": structures.iter().map(as_json).collect::<Vec<_>>() });
+    let (status, answer) = post(&client, &server.url, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    let direct: Model<CpuBackend> = Model::load(&path, &Default::default()).unwrap();
+    let direct = direct.predict(&structures, false).unwrap();
+    for (k, (result, direct)) in answer["results"].as_array().unwrap().iter().zip(&direct).enumerate() {
+        assert_matches(result, direct, 1e-6, &format!("structure {k}"));
+    }
+
+    let two_ethanols = {
+        let one = &structures[0];
+        let far = one.positions.iter().map(|p| [p[0] + 12.0, p[1], p[2]]);
+        Structure::molecule(
+            [one.numbers.clone(), one.numbers.clone()].concat(),
+            one.positions.iter().copied().chain(far).collect(),
+        )
+    };
+    for (what, refused, word) in
+        [("periodic", periodic_ethanol(), "periodic"), ("18 atoms", two_ethanols, "max_atoms")]
+    {
+        let body = json!({ "structures": [as_json(&structures[0]), as_json(&refused)] });
+        let (status, answer) = post(&client, &server.url, &body).await;
+        assert_eq!(status, 422, "{what}: {answer}");
+        assert_eq!(answer["field"], "structures[1]", "{what}: {answer}");
+        assert!(answer["error"].as_str().unwrap_or_default().contains(word), "{what}: {answer}");
+    }
+    server.shutdown().await;
 }
