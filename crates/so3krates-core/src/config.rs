@@ -65,10 +65,10 @@ impl ModelConfig {
         if let Some(l) = self.degrees.iter().find(|&&l| l > MAX_DEGREE) {
             return fail(format!("degree {l} is not supported (0..={MAX_DEGREE})"));
         }
-        if self.features % self.heads != 0 {
+        if !self.features.is_multiple_of(self.heads) {
             return fail(format!("features ({}) must be divisible by heads ({})", self.features, self.heads));
         }
-        if self.features % self.degrees.len() != 0 {
+        if !self.features.is_multiple_of(self.degrees.len()) {
             return fail(format!(
                 "features ({}) must be divisible by the number of degrees ({})",
                 self.features,

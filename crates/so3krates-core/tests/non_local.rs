@@ -186,7 +186,7 @@ fn energy_is_invariant_and_forces_equivariant_with_the_switch_on() {
     for config in [fixed(0.5), dynamic()] {
         let model = f64_model(config);
         let structure = ethanol_and_far_dimer();
-        let reference = &model.energy_forces(&[structure.clone()]).unwrap()[0];
+        let reference = &model.energy_forces(std::slice::from_ref(&structure)).unwrap()[0];
         let tolerance = |scale: f64| EXACT_IN_F64 * scale.max(1.0);
 
         // Rotation (proper, then improper) and translation.
@@ -222,7 +222,7 @@ fn assert_forces_match_finite_differences(
     model: &so3krates_core::Model<CpuF64Backend>,
     structure: &Structure,
 ) {
-    let analytic = &model.energy_forces(&[structure.clone()]).unwrap()[0].forces;
+    let analytic = &model.energy_forces(std::slice::from_ref(structure)).unwrap()[0].forces;
     let h = 1e-5;
     let energy = |moved: Structure| model.energy_forces(&[moved]).unwrap()[0].energy;
     for atom in 0..structure.len() {
@@ -310,8 +310,8 @@ fn only_the_switch_lets_a_far_fragment_influence_the_energy() {
 
     let local = f64_model(config(NonLocalConfig::default()));
     let (before, after) = (
-        &local.energy_forces(&[structure.clone()]).unwrap()[0],
-        &local.energy_forces(&[turned.clone()]).unwrap()[0],
+        &local.energy_forces(std::slice::from_ref(&structure)).unwrap()[0],
+        &local.energy_forces(std::slice::from_ref(&turned)).unwrap()[0],
     );
     assert!((before.energy - after.energy).abs() < 1e-10, "local model: B's orientation changed E");
     assert!(max_force_difference(&before.forces[..2], &after.forces[..2]) < 1e-10);
@@ -369,7 +369,7 @@ fn no_nan_in_energy_forces_or_second_order_gradients_in_the_hazard_cases() {
     ];
     for (what, config, structure) in cases {
         let network = So3krates::<Inner>::new(&config, &device);
-        let batch = Batch::from_structures(&[structure.clone()], &config).unwrap();
+        let batch = Batch::from_structures(std::slice::from_ref(&structure), &config).unwrap();
         let (energies, forces) = energies_and_forces(&network, &batch, &device);
         let values = [to_f64_vec(energies.clone().inner()), to_f64_vec(forces.clone().inner())].concat();
         assert!(values.iter().all(|v| v.is_finite()), "{what}: non-finite energy or forces");
@@ -460,7 +460,7 @@ fn a_non_local_model_file_keeps_its_switch() {
     assert_eq!(loaded.metadata().config.non_local, fixed(0.5).non_local);
     let structure = two_dimers(10.0, 8.0);
     let (a, b) = (
-        &model.energy_forces(&[structure.clone()]).unwrap()[0],
+        &model.energy_forces(std::slice::from_ref(&structure)).unwrap()[0],
         &loaded.energy_forces(&[structure]).unwrap()[0],
     );
     assert_eq!(a.energy, b.energy);

@@ -17,7 +17,7 @@ fn energy_invariant_and_forces_equivariant_under_rotation_and_translation() {
     let model = f64_model(ModelConfig::default());
     let mut rng = StdRng::seed_from_u64(10);
     let structure = distorted_ethanol(1);
-    let reference = &model.energy_forces(&[structure.clone()]).unwrap()[0];
+    let reference = &model.energy_forces(std::slice::from_ref(&structure)).unwrap()[0];
 
     for _ in 0..3 {
         let q = random_rotation(&mut rng);
@@ -69,7 +69,7 @@ fn permuting_atoms_permutes_forces_and_keeps_the_energy() {
 fn forces_of_a_molecule_sum_to_zero_with_zero_torque() {
     let model = f64_model(ModelConfig::default());
     let structure = distorted_ethanol(4);
-    let p = &model.energy_forces(&[structure.clone()]).unwrap()[0];
+    let p = &model.energy_forces(std::slice::from_ref(&structure)).unwrap()[0];
     let scale = force_scale(&p.forces);
     assert!(scale > 1e-6, "forces are trivially zero");
     for axis in 0..3 {
@@ -90,10 +90,11 @@ fn forces_of_a_molecule_sum_to_zero_with_zero_torque() {
 fn forces_equal_minus_the_finite_difference_gradient() {
     let model = f64_model(ModelConfig::default());
     let structure = distorted_ethanol(5);
-    let forces = model.energy_forces(&[structure.clone()]).unwrap()[0].forces.clone();
+    let forces = model.energy_forces(std::slice::from_ref(&structure)).unwrap()[0].forces.clone();
     let h = 1e-5;
     let scale = force_scale(&forces);
     for atom in [0, 2, 5, 8] {
+        #[allow(clippy::needless_range_loop)] // one displaced coordinate at a time
         for axis in 0..3 {
             let mut plus = structure.clone();
             let mut minus = structure.clone();
@@ -133,7 +134,7 @@ fn isolated_atoms_and_structures_without_pairs_have_finite_energy_and_zero_force
     let model = f64_model(small_config());
     let atom = Structure::molecule(vec![8], vec![[1.0, 2.0, 3.0]]);
     let far_apart = Structure::molecule(vec![1, 6], vec![[0.0, 0.0, 0.0], [0.0, 0.0, 20.0]]);
-    let alone = model.energy_forces(&[atom.clone()]).unwrap();
+    let alone = model.energy_forces(std::slice::from_ref(&atom)).unwrap();
     let mixed = model.energy_forces(&[atom, far_apart, distorted_ethanol(8)]).unwrap();
     for p in alone.iter().chain(&mixed[..2]) {
         assert!(p.energy.is_finite());
@@ -202,7 +203,7 @@ fn stress_equals_the_finite_difference_strain_derivative() {
         .map(|_| [rng.random_range(0.0..4.0), rng.random_range(0.0..4.0), rng.random_range(0.0..4.0)])
         .collect();
     let crystal = Structure::periodic(vec![6, 8, 1, 1, 6], positions, cell, [true; 3]);
-    let stress = model.predict(&[crystal.clone()], true).unwrap()[0].stress.unwrap();
+    let stress = model.predict(std::slice::from_ref(&crystal), true).unwrap()[0].stress.unwrap();
     let volume = crystal.volume().unwrap();
 
     let strained = |a: usize, b: usize, epsilon: f64| {

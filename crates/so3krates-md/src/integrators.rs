@@ -145,7 +145,7 @@ where
     observe(state)?;
     while state.step < last {
         integrator.step(state, potential)?;
-        if state.step % interval == 0 || state.step == last {
+        if state.step.is_multiple_of(interval) || state.step == last {
             observe(state)?;
         }
     }

@@ -53,6 +53,7 @@ impl Server {
     fn posdata(self, positions: &[[f64; 3]], cell: [[f64; 3]; 3]) -> Self {
         let mut server = self.header("POSDATA");
         // h has the lattice vectors as columns, sent row-major: h[c][k] = cell[k][c].
+        #[allow(clippy::needless_range_loop)] // the transpose reads clearest as indices
         for c in 0..3 {
             for k in 0..3 {
                 server.0.extend_from_slice(&(cell[k][c] / BOHR_ANGSTROM).to_le_bytes());

@@ -92,7 +92,7 @@ fn langevin_holds_an_argon_cluster_at_its_target_temperature() {
     .unwrap();
 
     let second_half = &temperatures[temperatures.len() / 2..];
-    let mean_k = mean(&second_half);
+    let mean_k = mean(second_half);
     println!("argon Langevin at {target_k} K: mean temperature over the second half {mean_k:.2} K");
     assert!((mean_k - target_k).abs() < 0.03 * target_k, "mean temperature {mean_k} K");
     let momentum = state.momentum();

@@ -182,7 +182,6 @@ fn a_non_local_model_refuses_periodic_dynamics_by_name() {
         [true, true, true],
     );
 
-    let error =
-        MdState::at_rest(periodic, &potential).err().expect("a periodic start is refused").to_string();
+    let error = MdState::at_rest(periodic, &potential).expect_err("a periodic start is refused").to_string();
     assert!(error.contains("non-local") && error.contains("periodic"), "{error}");
 }

@@ -14,7 +14,7 @@
 //!     --direct runs/demo/best.so3krates --structures data/ethanol_gfn2_500K.xyz --seconds 30
 //! ```
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -59,7 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 }
 
-fn direct(model: &PathBuf, frames: &[Structure], args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+fn direct(model: &Path, frames: &[Structure], args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let model = Model::<CpuBackend>::load(model, &Default::default())?;
     let deadline = Instant::now() + Duration::from_secs_f64(args.seconds);
     let started = Instant::now();

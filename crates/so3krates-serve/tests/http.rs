@@ -380,7 +380,7 @@ async fn bad_input_gets_a_documented_4xx_naming_the_field() {
         ("NaN coordinate", good.to_string().replacen("positions\":[[", "positions\":[[NaN,", 1), 400),
         (
             "infinite coordinate",
-            format!("{{\"structures\":[{{\"numbers\":[1],\"positions\":[[1e999,0,0]]}}]}}"),
+            "{\"structures\":[{\"numbers\":[1],\"positions\":[[1e999,0,0]]}]}".to_string(),
             400,
         ),
         ("truncated JSON", format!("{{\"structures\":[{}", good), 400),

@@ -46,7 +46,10 @@ fn serve_answers_over_http_and_stops_cleanly_on_sigterm() {
     assert!(rest.contains("serve: 1 requests (0 errors), 1 structures in 1 model calls"), "{rest}");
 }
 
-/// Starts `so3krates serve` on a free port and returns the child and its address.
+/// Starts `so3krates serve` on a free port and returns the child and its address. The
+/// callers stop and wait for the child; if the start fails the test panics and its process
+/// ends with it.
+#[allow(clippy::zombie_processes)]
 fn start_server() -> (std::process::Child, BufReader<std::process::ChildStderr>, String) {
     let mut server = Command::new(env!("CARGO_BIN_EXE_so3krates"))
         .args(["serve", "--model", demo_model().to_str().unwrap(), "--bind", "127.0.0.1:0"])

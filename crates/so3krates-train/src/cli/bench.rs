@@ -45,7 +45,7 @@ impl BenchResult {
 
 /// Runs every case on `--device` and prints a line per case.
 pub fn run(args: &BenchArgs) -> Result<Vec<BenchResult>> {
-    if !(args.seconds > 0.0) || args.batches.is_empty() || args.train_batch == 0 {
+    if args.seconds.is_nan() || args.seconds <= 0.0 || args.batches.is_empty() || args.train_batch == 0 {
         bail!("--seconds must be positive, --batches non-empty and --train-batch at least 1");
     }
     eprintln!("bench: default model (F=132, 3 layers), random weights, on {}", args.device);
