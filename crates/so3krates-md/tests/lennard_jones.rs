@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{mean, slope, std_dev};
+use common::{mean, run_nve, std_dev, NveRecord};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use so3krates_core::Structure;
@@ -32,21 +32,11 @@ fn velocity_verlet_conserves_the_total_energy_of_an_argon_cluster() {
     let potential = Potential::new(&lj).unwrap();
     let mut state = MdState::at_rest(argon_block(1), &potential).unwrap();
     state.set_maxwell_boltzmann(40.0, &mut StdRng::seed_from_u64(2)).unwrap();
-    let mut integrator = VelocityVerlet::new(0.5).unwrap();
+    let NveRecord { drift_ev_per_ps, fluctuation_ratio, kinetic_std_ev } =
+        run_nve(&mut state, &potential, 0.5, 10_000, 10);
 
-    let (mut times_ps, mut totals, mut kinetics) = (Vec::new(), Vec::new(), Vec::new());
-    simulate(&mut state, &mut integrator, &potential, 10_000, 10, |s| -> Result<(), MdError> {
-        times_ps.push(s.time_fs / 1000.0);
-        totals.push(s.total_energy_ev());
-        kinetics.push(s.kinetic_energy_ev());
-        Ok(())
-    })
-    .unwrap();
-
-    let drift_ev_per_ps = slope(&times_ps, &totals);
-    let fluctuation_ratio = std_dev(&totals) / std_dev(&kinetics);
     println!("argon NVE, dt 0.5 fs, 5 ps: drift {drift_ev_per_ps:.3e} eV/ps, σ(E_tot)/σ(E_kin) {fluctuation_ratio:.3e}");
-    assert!(std_dev(&kinetics) > 1e-3, "the cluster barely moved: σ(E_kin) = {}", std_dev(&kinetics));
+    assert!(kinetic_std_ev > 1e-3, "the cluster barely moved: σ(E_kin) = {kinetic_std_ev}");
     assert!(drift_ev_per_ps.abs() < 1e-7, "drift {drift_ev_per_ps} eV/ps");
     assert!(fluctuation_ratio < 1e-4, "σ(E_tot)/σ(E_kin) = {fluctuation_ratio}");
     let momentum = state.momentum();

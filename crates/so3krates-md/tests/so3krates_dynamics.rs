@@ -11,16 +11,14 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{mean, slope, std_dev};
+use common::{mean, run_nve, NveRecord};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use so3krates_core::backend::CpuF64Backend;
 use so3krates_core::config::{NonLocalConfig, NonLocalMode};
 use so3krates_core::io::{read_extxyz, ExtxyzKeys};
 use so3krates_core::{model_file, Model, Structure};
-use so3krates_md::{
-    relax_fire, simulate, FireSettings, Langevin, MdError, MdState, Potential, VelocityVerlet,
-};
+use so3krates_md::{relax_fire, simulate, FireSettings, Langevin, MdError, MdState, Potential};
 
 fn fixture_model() -> Model<CpuF64Backend> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/ethanol_demo.so3krates");
@@ -40,25 +38,13 @@ fn nve_with_the_trained_model_conserves_the_total_energy() {
     let potential = Potential::new(&model).unwrap();
     let mut state = MdState::at_rest(ethanol(), &potential).unwrap();
     state.set_maxwell_boltzmann(300.0, &mut StdRng::seed_from_u64(11)).unwrap();
-    let mut integrator = VelocityVerlet::new(0.5).unwrap();
+    let NveRecord { drift_ev_per_ps: drift, fluctuation_ratio: ratio, kinetic_std_ev } =
+        run_nve(&mut state, &potential, 0.5, 10_000, 10);
 
-    let (mut times_ps, mut totals, mut kinetics) = (Vec::new(), Vec::new(), Vec::new());
-    simulate(&mut state, &mut integrator, &potential, 10_000, 10, |s| -> Result<(), MdError> {
-        times_ps.push(s.time_fs / 1000.0);
-        totals.push(s.total_energy_ev());
-        kinetics.push(s.kinetic_energy_ev());
-        Ok(())
-    })
-    .unwrap();
-
-    let drift = slope(&times_ps, &totals);
-    let ratio = std_dev(&totals) / std_dev(&kinetics);
     println!(
-        "ethanol NVE, So3krates f64, dt 0.5 fs, 5 ps: drift {drift:.3e} eV/ps, σ(E_tot) {:.3e} eV, \
-         σ(E_tot)/σ(E_kin) {ratio:.3e}",
-        std_dev(&totals)
+        "ethanol NVE, So3krates f64, dt 0.5 fs, 5 ps: drift {drift:.3e} eV/ps, σ(E_tot)/σ(E_kin) {ratio:.3e}"
     );
-    assert!(std_dev(&kinetics) > 0.01, "the molecule barely moved");
+    assert!(kinetic_std_ev > 0.01, "the molecule barely moved");
     assert!(drift.abs() < 1e-4, "drift {drift} eV/ps");
     // Velocity Verlet conserves a shadow Hamiltonian: E_tot oscillates with an amplitude of
     // order (ω·dt)² relative to E_kin, ω the fastest vibration. For C–H stretches (period
@@ -151,20 +137,11 @@ fn nve_with_non_local_attention_conserves_the_total_energy_across_far_pairs() {
     let potential = Potential::new(&model).unwrap();
     let mut state = MdState::at_rest(dimer, &potential).unwrap();
     state.set_maxwell_boltzmann(300.0, &mut StdRng::seed_from_u64(21)).unwrap();
-    let mut integrator = VelocityVerlet::new(0.5).unwrap();
-    let (mut times_ps, mut totals, mut kinetics) = (Vec::new(), Vec::new(), Vec::new());
-    simulate(&mut state, &mut integrator, &potential, 2_000, 5, |s| -> Result<(), MdError> {
-        times_ps.push(s.time_fs / 1000.0);
-        totals.push(s.total_energy_ev());
-        kinetics.push(s.kinetic_energy_ev());
-        Ok(())
-    })
-    .unwrap();
+    let NveRecord { drift_ev_per_ps: drift, fluctuation_ratio: ratio, kinetic_std_ev } =
+        run_nve(&mut state, &potential, 0.5, 2_000, 5);
 
-    let drift = slope(&times_ps, &totals);
-    let ratio = std_dev(&totals) / std_dev(&kinetics);
     println!("non-local NVE, two ethanols, dt 0.5 fs, 1 ps: drift {drift:.3e} eV/ps, σ(E_tot)/σ(E_kin) {ratio:.3e}");
-    assert!(std_dev(&kinetics) > 0.01, "the molecules barely moved");
+    assert!(kinetic_std_ev > 0.01, "the molecules barely moved");
     // Half the length of the local run above, so a looser drift bound; the ratio as there.
     assert!(drift.abs() < 1e-3, "drift {drift} eV/ps");
     assert!(ratio < 0.05, "σ(E_tot)/σ(E_kin) = {ratio}");
