@@ -187,10 +187,10 @@ impl Batch {
                 index as i64,
             );
             let s = pairs.shifts[k].map(f64::from);
-            let offset: [f64; 3] = std::array::from_fn(|axis| {
+            let image_offset: [f64; 3] = std::array::from_fn(|axis| {
                 s[0] * cell[0][axis] + s[1] * cell[1][axis] + s[2] * cell[2][axis]
             });
-            self.pair_offsets.extend(offset);
+            self.pair_offsets.extend(image_offset);
         }
 
         if let (Some(far), Some(far_pairs)) = (&mut self.far_pairs, &graph.far_pairs) {
