@@ -306,6 +306,17 @@ pub struct PairTensors<B: Backend> {
     pub n_unordered: usize,
 }
 
+impl<B: Backend> PairTensors<B> {
+    /// x_j − x_i for each unordered pair (i, j) of this list.
+    ///
+    /// # Shapes
+    /// - `per_atom`: (N, D), e.g. positions or SPHCs
+    /// - returns: (P_u, D)
+    pub fn neighbour_minus_centre(&self, per_atom: Tensor<B, 2>) -> Tensor<B, 2> {
+        per_atom.clone().select(0, self.neighbours.clone()) - per_atom.select(0, self.centres.clone())
+    }
+}
+
 /// The all-pairs list of a batch on a backend. Its first `GraphTensors::local.n_unordered`
 /// unordered pairs are the local pairs, in the same order.
 #[derive(Clone, Debug)]

@@ -9,7 +9,7 @@ use rand::SeedableRng;
 use crate::blocks::{FeatureBlock, Filter, GeometricBlock, InteractionBlock, SphcAlgebra};
 use crate::config::ModelConfig;
 use crate::dense::{normal, FeatureNorm, TwoLayerMlp};
-use crate::graph::{GlobalPairTensors, GraphTensors, PairTensors};
+use crate::graph::{GlobalPairTensors, GraphTensors};
 use crate::nonlocal::SphcGate;
 use crate::radial::{cosine_cutoff_tensor, radial_basis_tensor, radial_centres, radial_width};
 use crate::spherical::spherical_harmonics_tensor;
@@ -91,10 +91,8 @@ impl<B: Backend> So3kratesLayer<B> {
 
         // χ_j − χ_i and c(χ_j − χ_i) per unordered pair: of the all-pairs list when there is
         // one (the local pairs are its first rows), else of the local list.
-        let sphc_difference = |pairs: &PairTensors<B>| {
-            sphc.clone().select(0, pairs.neighbours.clone()) - sphc.clone().select(0, pairs.centres.clone())
-        };
-        let global_difference = non_local.as_ref().map(|nl| sphc_difference(&nl.global.pairs));
+        let global_difference =
+            non_local.as_ref().map(|nl| nl.global.pairs.neighbour_minus_centre(sphc.clone()));
         let global_sphc_distance = global_difference.clone().map(|d| algebra.invariants(d)); // (P_Gu, n_l)
 
         let mut feature_update = None;
@@ -102,7 +100,7 @@ impl<B: Backend> So3kratesLayer<B> {
         if let Some(geometry) = local {
             let local_sphc_distance = match &global_sphc_distance {
                 Some(global) => global.clone().narrow(0, 0, graph.local.n_unordered),
-                None => algebra.invariants(sphc_difference(&graph.local)),
+                None => algebra.invariants(graph.local.neighbour_minus_centre(sphc.clone())),
             };
 
             let feature_filter =
@@ -241,9 +239,7 @@ impl<B: Backend> So3krates<B> {
             // The all-pairs list is only built for non-periodic structures: no image offsets.
             Some(global) => {
                 let pairs = &global.pairs;
-                let vectors = positions.clone().select(0, pairs.neighbours.clone())
-                    - positions.select(0, pairs.centres.clone());
-                let vectors = deform(vectors, &pairs.structure);
+                let vectors = deform(pairs.neighbour_minus_centre(positions), &pairs.structure);
                 let n_local = graph.local.n_unordered;
                 let local =
                     (n_local > 0).then(|| self.geometry_of(vectors.clone().narrow(0, 0, n_local), algebra));
@@ -253,9 +249,8 @@ impl<B: Backend> So3krates<B> {
             None => {
                 let pairs = &graph.local;
                 let local = (pairs.n_unordered > 0).then(|| {
-                    let vectors = positions.clone().select(0, pairs.neighbours.clone())
-                        - positions.select(0, pairs.centres.clone())
-                        + graph.pair_offsets.clone(); // (P_u, 3), r_ij = R_j − R_i + S_ij·cell
+                    // (P_u, 3), r_ij = R_j − R_i + S_ij·cell
+                    let vectors = pairs.neighbour_minus_centre(positions) + graph.pair_offsets.clone();
                     self.geometry_of(deform(vectors, &pairs.structure), algebra)
                 });
                 Geometry { local, global: None }

@@ -151,19 +151,13 @@ pub fn far_gate_statistics<B: Backend>(
     // Unordered pairs from n_local on are the far ones, in both directions.
     let (n_local, n_all) = (graph.local.n_unordered, global.pairs.n_unordered);
     let far = |k: usize| (k % n_all) >= n_local;
-    let difference = |sphc: Tensor<B, 2>| {
-        sphc.clone().select(0, global.pairs.neighbours.clone()) - sphc.select(0, global.pairs.centres.clone())
-    };
     Ok(layer_sphcs
         .into_iter()
         .enumerate()
         .map(|(layer, sphc)| {
-            let values: Vec<f64> = to_f64_vec(gate.forward(difference(sphc), global))
-                .into_iter()
-                .enumerate()
-                .filter(|&(k, _)| far(k))
-                .map(|(_, g)| g)
-                .collect();
+            let gates = gate.forward(global.pairs.neighbour_minus_centre(sphc), global); // (2·P_Gu, 1)
+            let values: Vec<f64> =
+                to_f64_vec(gates).into_iter().enumerate().filter(|&(k, _)| far(k)).map(|(_, g)| g).collect();
             let count = values.len().max(1) as f64;
             FarGateStatistics {
                 layer,

@@ -65,8 +65,7 @@ fn gates_of_atom_zero(config: &ModelConfig, structure: &Structure, sphc: Vec<f64
     let global_pairs = graph.global.as_ref().expect("a non-local model gets the all-pairs list");
     let width = sphc.len() / structure.len();
     let sphc = float_tensor(sphc, [structure.len(), width], &device);
-    let difference = sphc.clone().select(0, global_pairs.pairs.neighbours.clone())
-        - sphc.select(0, global_pairs.pairs.centres.clone());
+    let difference = global_pairs.pairs.neighbour_minus_centre(sphc);
 
     let gate = SphcGate::from_config(&config.non_local).unwrap().forward(difference, global_pairs);
     let host = batch.all_pairs().unwrap();
